@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The one test command: installs what is missing, builds, starts a real Kafka broker,
+# runs every test with ctest, stops the broker. Exits non-zero on any failure.
+# Usage: scripts/test.sh [ctest arguments...]   e.g. scripts/test.sh -L unit
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+scripts/install-deps.sh
+scripts/build.sh release
+
+export SPATE_KAFKA_PORT="${SPATE_KAFKA_PORT:-19092}"
+export SPATE_BOOTSTRAP="127.0.0.1:${SPATE_KAFKA_PORT}"
+# A broker of our own, with its own scratch data, unless the caller already runs one.
+started_kafka=0
+if ! scripts/kafka.sh status >/dev/null 2>&1; then
+  scripts/kafka.sh start
+  started_kafka=1
+fi
+cleanup() {
+  if [ "$started_kafka" = 1 ]; then scripts/kafka.sh stop || true; fi
+}
+trap cleanup EXIT
+
+cd build
+ctest --output-on-failure --timeout 900 "$@"
