@@ -1,0 +1,35 @@
+// Byte-level text helpers for the engine's hot path (raw-record pre-filters).
+#pragma once
+
+#include <string_view>
+
+namespace spate {
+
+/// True when `haystack` contains `lowercase_needle`, ASCII case-insensitively: a needle byte
+/// 'a'..'z' matches itself or its upper-case form; every other byte (digits, punctuation, UTF-8
+/// bytes >= 0x80) matches only itself. The needle must already be lower case ("crash", not
+/// "Crash"). An empty needle is always contained. SIMD (SSE2) scan for the needle's first and last
+/// bytes, then a check of the candidates; no allocation. Pure; thread-safe.
+bool ContainsIgnoreCase(std::string_view haystack, std::string_view lowercase_needle);
+
+/// The exact pre-filter for raw JSON: false only when no JSON string in `raw_json` can contain
+/// `lowercase_needle` once unescaped. True when ContainsIgnoreCase finds it in the raw bytes, or
+/// when the text holds any backslash (an escape such as "cr\u0061sh" could hide the needle).
+/// A true answer still needs the parsed field checked. One pass; no allocation. Thread-safe.
+bool RawJsonMayContainIgnoreCase(std::string_view raw_json, std::string_view lowercase_needle);
+
+/// ASCII lower-case of one byte; other bytes unchanged.
+constexpr char AsciiToLower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
+
+/// True when `a` equals `lowercase_b` ASCII case-insensitively (same rules as ContainsIgnoreCase).
+constexpr bool EqualsIgnoreCase(std::string_view a, std::string_view lowercase_b) {
+  if (a.size() != lowercase_b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (AsciiToLower(a[i]) != lowercase_b[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace spate
