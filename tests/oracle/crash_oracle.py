@@ -10,13 +10,16 @@ It shares no code with the C++ engine on purpose: Python standard library only, 
 parser (the stdlib's), its own time arithmetic. Rules (docs/DESIGN.md "The data model"):
 
 * A record is valid when its value is a JSON object (UTF-8) with
-  - `timestamp`: a JSON integer in the signed 64-bit range (epoch ms), or an RFC 3339 string
-    with a zone offset (`Z`, `z` or `+HH:MM`/`-HH:MM`; `T`, `t` or a space between date and
-    time; fraction optional, digits past milliseconds truncated). JSON numbers written with a
-    fraction or an exponent (1.0, 1e3), booleans, NaN/Infinity and strings without an offset
-    are malformed;
+  - `timestamp`: a JSON integer in the signed 64-bit range (epoch ms), or an RFC 3339 /
+    ISO-8601 string with a zone offset: YYYY-MM-DD, then `T`, `t` or a space, hh:mm:ss (ss may
+    be 60, read as the next second), an optional fraction of 1-9 digits after `.` or `,`
+    (truncated to ms), then `Z`, `z`, +hh:mm, +hhmm or +hh (or -), at most 23:59; years
+    0000-9999, fields range-checked. JSON numbers written with a fraction or an exponent (1.0,
+    1e3), booleans, NaN/Infinity and strings without an offset are malformed;
   - `severity`, `content` and the key field (`user_id`) that are JSON strings.
-  Anything else is malformed: counted, never matched.
+  Anything else is malformed: counted, never matched. With duplicate keys the first occurrence
+  counts. A lone surrogate (\\ud800) anywhere in the value, or bytes that are not UTF-8, make it
+  malformed.
 * A valid record matches when severity equals one of --severities and content contains
   --keyword, both ASCII-case-insensitively.
 * Windows are tumbling, epoch-aligned, --window-ms long, start = floor(ts / w) * w (so -1000 ms
@@ -42,9 +45,11 @@ INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
 MS_PER_DAY = 86_400_000
 
+# The forms common/log_record.h documents for the engine (written again here, not shared):
+# YYYY-MM-DD('T'|'t'|' ')hh:mm:ss[('.'|',')f{1,9}]('Z'|'z'|+hh:mm|-hh:mm|+hhmm|-hhmm|+hh|-hh)
 _RFC3339 = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})"
-    r"(?:\.([0-9]+))?(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))"
+    r"(?:[.,]([0-9]{1,9}))?(?:([Zz])|([+-])([0-9]{2})(?::?([0-9]{2}))?)"
 )
 
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
@@ -95,13 +100,13 @@ def parse_rfc3339_ms(text: str) -> int | None:
     year, month, day, hour, minute, second = (int(m.group(i)) for i in range(1, 7))
     if not (1 <= month <= 12 and 1 <= day <= days_in_month(year, month)):
         return None
-    if hour > 23 or minute > 59 or second > 59:  # no leap seconds
+    if hour > 23 or minute > 59 or second > 60:  # 60: a leap second, read as the next second
         return None
     frac = m.group(7) or ""
     millis = int((frac + "000")[:3])
     offset_ms = 0
     if m.group(9):
-        oh, om = int(m.group(10)), int(m.group(11))
+        oh, om = int(m.group(10)), int(m.group(11) or 0)
         if oh > 23 or om > 59:
             return None
         offset_ms = (oh * 60 + om) * 60_000 * (1 if m.group(9) == "+" else -1)
@@ -167,6 +172,29 @@ def _is_utf8(text: str) -> bool:
         return False
 
 
+def _first_wins(pairs: list) -> dict:
+    out: dict = {}
+    for k, v in pairs:
+        out.setdefault(k, v)
+    return out
+
+
+def _all_utf8(obj) -> bool:
+    """False when a string anywhere in `obj` (keys too) holds a lone surrogate."""
+    stack = [obj]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, str):
+            if not _is_utf8(x):
+                return False
+        elif isinstance(x, dict):
+            stack.extend(x.keys())
+            stack.extend(x.values())
+        elif isinstance(x, list):
+            stack.extend(x)
+    return True
+
+
 def classify(value, rules: Rules) -> tuple[str, int | None, str | None]:
     """('malformed:<reason>' | 'valid' | 'matched', event time ms, key) for one value."""
     if value is BAD_ENVELOPE:
@@ -176,9 +204,11 @@ def classify(value, rules: Rules) -> tuple[str, int | None, str | None]:
     if not _is_utf8(value):
         return "malformed:invalid_utf8", None, None
     try:
-        obj = json.loads(value, parse_constant=_reject_constant)
+        obj = json.loads(value, parse_constant=_reject_constant, object_pairs_hook=_first_wins)
     except (ValueError, RecursionError):
         return "malformed:not_json", None, None
+    if "\\u" in value and not _all_utf8(obj):
+        return "malformed:invalid_utf8", None, None
     if not isinstance(obj, dict):
         return "malformed:not_object", None, None
 

@@ -124,14 +124,22 @@ class Timestamps(unittest.TestCase):
             "2026-01-11 14:42:52.123456789+00:00",
             "2026-01-11T14:42:53-00:00",
             "2026-01-12T00:12:50+09:30",
+            "2026-01-11T16:42:54+0200",
+            "2026-01-11T12:42:55-02",
+            "2026-01-11T14:42:56,25Z",
+            "2026-01-11T14:42:57.123456789Z",
+            "2026-01-11T14:42:59.99999999Z",
+            "2026-01-11T14:42:59+00:00",
+            "2026-01-11T14:42:59.999z",
         ]
         values = [rec(ts, user="iso") for ts in same_window]
         values += [rec("2026-01-11T14:42:49.9999999Z", user="prev")] * 3  # truncated, not rounded
-        values += [rec("2026-01-11T14:43:00.000+00:00", user="next")] * 3
+        values += [rec("2026-01-11T14:43:00.000+00:00", user="next")] * 2
+        values += [rec("2026-01-11T14:42:60Z", user="next")]  # leap second: 14:43:00
         rows, s = run(values)
         self.assertEqual(rows, [
             row("2026-01-11 14:42:40", "2026-01-11 14:42:50", "prev", 3),
-            row("2026-01-11 14:42:50", "2026-01-11 14:43:00", "iso", 7),
+            row("2026-01-11 14:42:50", "2026-01-11 14:43:00", "iso", 14),
             row("2026-01-11 14:43:00", "2026-01-11 14:43:10", "next", 3),
         ])
         self.assertEqual(s["malformed"], 0)
@@ -145,12 +153,29 @@ class Timestamps(unittest.TestCase):
         self.assertEqual(p("2000-02-29T00:00:00Z"), 951782400000)
         self.assertEqual(p("0001-01-01T00:00:00Z"), -62135596800000)
         self.assertEqual(p("0000-03-01T00:00:00Z"), -62162035200000)  # year 0 is a leap year
+        self.assertEqual(p("2026-01-11T14:42:50+0230"), T0 - 150 * 60_000)
+        self.assertEqual(p("2026-01-11T14:42:50-01"), T0 + 3_600_000)
+        self.assertEqual(p("2026-01-11T14:42:50,5Z"), T0 + 500)
+        self.assertEqual(p("2026-01-11T14:42:50.05Z"), T0 + 50)
+        self.assertEqual(p("2026-01-11T14:42:50.000000001Z"), T0)
+        self.assertEqual(p("2016-12-31T23:59:60Z"), 1483228800000)  # leap second: next second
+        self.assertEqual(p("2026-01-11T14:42:60.5+00:00"), T0 + 10_500)
 
     def test_bad_time_strings_are_malformed(self):
         bad = [
             "2026-01-11T14:42:50",  # no offset
-            "2026-01-11T14:42:50+0200",  # offset without colon
-            "2026-01-11T14:42:50+02",
+            "2026-01-11T14:42:50+2",
+            "2026-01-11T14:42:50+02:",
+            "2026-01-11T14:42:50+02:0",
+            "2026-01-11T14:42:50+020",
+            "2026-01-11T14:42:50+02:00:00",
+            "2026-01-11T14:42:50+2400",
+            "2026-01-11T14:42:50.1234567890Z",  # 10 fraction digits
+            "2026-01-11T14:42:50.+00:00",
+            "2026-01-11T14:42:50;5Z",
+            "2026-01-11T14:42:50 Z",
+            "2026-01-11T14:42:50UTC",
+            "2026-01-11T14:42:50GMT+2",
             "2026-02-30T00:00:00Z",
             "2025-02-29T00:00:00Z",
             "1900-02-29T00:00:00Z",
@@ -158,7 +183,8 @@ class Timestamps(unittest.TestCase):
             "2026-00-01T00:00:00Z",
             "2026-01-11T24:00:00Z",
             "2026-01-11T14:60:00Z",
-            "2026-01-11T14:42:60Z",  # leap seconds are not accepted
+            "2026-01-11T14:42:61Z",
+            "2026-01-11T14:42:50.Z",
             "2026-01-11T14:42:50+24:00",
             "2026-01-11T14:42:50+02:60",
             "2026-1-11T14:42:50Z",
@@ -294,7 +320,9 @@ class Malformed(unittest.TestCase):
                              with_("content", {"text": "crash"})],
             "key_missing": [without("user_id")],
             "key_type": [with_("user_id", 5), with_("user_id", None), with_("user_id", ["u"])],
-            "invalid_utf8": [json.dumps({**good, "user_id": "\ud800"})],  # lone surrogate escape
+            "invalid_utf8": [json.dumps({**good, "user_id": "\ud800"}),  # lone surrogate escape
+                             json.dumps({**good, "extra": ["x\udfff"]}),  # even when ignored
+                             json.dumps({**good, "\ud801": 1})],
         }
         lines = [v for vs in cases.values() for v in vs]
         data = "".join(v + "\n" for v in lines).encode("utf-8")
@@ -316,6 +344,19 @@ class Malformed(unittest.TestCase):
         self.assertEqual((s["records"], s["malformed"]), (3, 2))
         _, s = run(rec(T0).encode())  # no final newline
         self.assertEqual((s["records"], s["malformed"]), (1, 0))
+
+
+class DuplicateKeys(unittest.TestCase):
+    def test_the_first_occurrence_of_a_key_counts(self):
+        head = '{"timestamp":%d,"severity":"High","content":"crash","user_id":"first"' % T0
+        values = [head + ',"user_id":"second"}'] * 3
+        values += ['{"severity":"Low","severity":"High","timestamp":%d,"content":"crash",'
+                   '"user_id":"x"}' % T0] * 3  # Low counts: not matched
+        values += ['{"timestamp":"bad","timestamp":%d,"severity":"High","content":"crash",'
+                   '"user_id":"y"}' % T0]  # the first timestamp is malformed
+        rows, s = run(values)
+        self.assertEqual(rows, [row("2026-01-11 14:42:50", "2026-01-11 14:43:00", "first", 3)])
+        self.assertEqual((s["matched"], s["valid"], s["malformed"]), (3, 6, 1))
 
 
 class OutputFormat(unittest.TestCase):
