@@ -179,20 +179,25 @@ def _first_wins(pairs: list) -> dict:
     return out
 
 
-def _all_utf8(obj) -> bool:
-    """False when a string anywhere in `obj` (keys too) holds a lone surrogate."""
-    stack = [obj]
+class _LoneSurrogate(Exception):
+    pass
+
+
+def _first_wins_checked(pairs: list) -> dict:
+    """_first_wins, raising _LoneSurrogate for a lone surrogate in any key or string value of
+    this object, dropped duplicates and arrays included (nested objects check themselves)."""
+    stack: list = []
+    for k, v in pairs:
+        stack.append(k)
+        stack.append(v)
     while stack:
         x = stack.pop()
         if isinstance(x, str):
             if not _is_utf8(x):
-                return False
-        elif isinstance(x, dict):
-            stack.extend(x.keys())
-            stack.extend(x.values())
+                raise _LoneSurrogate()
         elif isinstance(x, list):
             stack.extend(x)
-    return True
+    return _first_wins(pairs)
 
 
 def classify(value, rules: Rules) -> tuple[str, int | None, str | None]:
@@ -203,12 +208,14 @@ def classify(value, rules: Rules) -> tuple[str, int | None, str | None]:
         return "malformed:null_value", None, None
     if not _is_utf8(value):
         return "malformed:invalid_utf8", None, None
+    # Only a \u escape can make a lone surrogate out of valid UTF-8 input.
+    hook = _first_wins_checked if "\\u" in value else _first_wins
     try:
-        obj = json.loads(value, parse_constant=_reject_constant, object_pairs_hook=_first_wins)
+        obj = json.loads(value, parse_constant=_reject_constant, object_pairs_hook=hook)
+    except _LoneSurrogate:
+        return "malformed:invalid_utf8", None, None
     except (ValueError, RecursionError):
         return "malformed:not_json", None, None
-    if "\\u" in value and not _all_utf8(obj):
-        return "malformed:invalid_utf8", None, None
     if not isinstance(obj, dict):
         return "malformed:not_object", None, None
 

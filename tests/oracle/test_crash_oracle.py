@@ -322,7 +322,9 @@ class Malformed(unittest.TestCase):
             "key_type": [with_("user_id", 5), with_("user_id", None), with_("user_id", ["u"])],
             "invalid_utf8": [json.dumps({**good, "user_id": "\ud800"}),  # lone surrogate escape
                              json.dumps({**good, "extra": ["x\udfff"]}),  # even when ignored
-                             json.dumps({**good, "\ud801": 1})],
+                             json.dumps({**good, "\ud801": 1}),
+                             # in a duplicate key's ignored second value too
+                             json.dumps(good)[:-1] + ', "user_id": "\\udc00"}'],
         }
         lines = [v for vs in cases.values() for v in vs]
         data = "".join(v + "\n" for v in lines).encode("utf-8")
