@@ -23,7 +23,9 @@ parser (the stdlib's), its own time arithmetic. Rules (docs/DESIGN.md "The data 
 * A valid record matches when severity equals one of --severities and content contains
   --keyword, both ASCII-case-insensitively.
 * Windows are tumbling, epoch-aligned, --window-ms long, start = floor(ts / w) * w (so -1000 ms
-  lies in [-10000, 0)). A (window, key) group with count > --threshold is a row.
+  lies in [-10000, 0)). A (window, key) group with count > --threshold is a row. At the ends of
+  the int64 range the start is clamped to INT64_MIN and the end saturates at INT64_MAX, and years
+  print as the engine prints them ("-0001-12-31", "292278994-08-17"), as common/window.h says.
 
 Exit status: 0 on success, 2 on a usage or input error (kcat failing, unreadable file).
 Counts go to stderr; with --summary, stdout gets one JSON object of figures instead of rows.
@@ -121,7 +123,8 @@ def format_utc_seconds(ms: int) -> str:
     days, rem = divmod(ms, MS_PER_DAY)
     y, mo, d = civil_from_days(days)
     secs = rem // 1000
-    return "%04d-%02d-%02d %02d:%02d:%02d" % (y, mo, d, secs // 3600, secs // 60 % 60, secs % 60)
+    year = ("-%04d" % -y) if y < 0 else ("%04d" % y)
+    return "%s-%02d-%02d %02d:%02d:%02d" % (year, mo, d, secs // 3600, secs // 60 % 60, secs % 60)
 
 
 # --- record evaluation ------------------------------------------------------------------------
@@ -278,18 +281,24 @@ def evaluate(values: Iterable, rules: Rules) -> Tally:
             tally.matched_at_window_first_ms += 1
         if offset == w - 1:
             tally.matched_at_window_last_ms += 1
-        tally.groups[(event_ms - offset, key)] += 1
+        # Like the engine, a window start below INT64_MIN is clamped to it.
+        tally.groups[(max(event_ms - offset, INT64_MIN), key)] += 1
     return tally
 
 
+def window_end(window_start: int, rules: Rules) -> int:
+    return min(window_start + rules.window_ms, INT64_MAX)  # saturates, as in the engine
+
+
 def in_scope(window_start: int, rules: Rules) -> bool:
-    return rules.max_event_time_ms is None or window_start + rules.window_ms <= rules.max_event_time_ms
+    return (rules.max_event_time_ms is None
+            or window_end(window_start, rules) <= rules.max_event_time_ms)
 
 
 def row_line(window_start: int, key: str, count: int, rules: Rules) -> str:
     row = {
         "window_start": format_utc_seconds(window_start),
-        "window_end": format_utc_seconds(window_start + rules.window_ms),
+        "window_end": format_utc_seconds(window_end(window_start, rules)),
         rules.key_field: key,
         rules.count_name: count,
     }

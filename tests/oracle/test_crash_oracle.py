@@ -225,6 +225,21 @@ class Timestamps(unittest.TestCase):
                 local.microsecond // 1000, sign, abs(off) // 60, abs(off) % 60)
             self.assertEqual(oracle.parse_rfc3339_ms(text), ms, text)
 
+    def test_extreme_instants_format_as_the_engine_prints_them(self):
+        f = oracle.format_utc_seconds
+        self.assertEqual(f(-(2**63)), "-292275055-05-16 16:47:04")
+        self.assertEqual(f(2**63 - 1), "292278994-08-17 07:12:55")
+        self.assertEqual(f(-62135596800001), "0000-12-31 23:59:59")
+        self.assertEqual(f(-62167219200001), "-0001-12-31 23:59:59")
+        self.assertEqual(f(253402300800000), "10000-01-01 00:00:00")
+        # The last window saturates at INT64_MAX; the first is clamped to INT64_MIN.
+        rows, _ = run([rec(2**63 - 1, user="max")] * 3 + [rec(-(2**63), user="min")] * 3,
+                      "--window-ms", "7")
+        self.assertEqual(rows, [
+            row("-292275055-05-16 16:47:04", "-292275055-05-16 16:47:04", "min", 3),
+            row("292278994-08-17 07:12:55", "292278994-08-17 07:12:55", "max", 3),
+        ])
+
     def test_integer_range_is_signed_64_bit(self):
         values = [rec(2**63 - 1, user="x"), rec(-(2**63), user="x"),
                   rec(2**63, user="y"), rec(-(2**63) - 1, user="y")]
