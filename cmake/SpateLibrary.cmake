@@ -1,6 +1,7 @@
 # One way to make every Spate target: same standard, same warnings (as errors) on our code.
-# GCC 12 reports false maybe-uninitialized warnings through std::variant (Result<T>).
-set(SPATE_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter -Wno-maybe-uninitialized)
+# GCC 12 reports false maybe-uninitialized (std::variant in Result<T>) and restrict warnings.
+set(SPATE_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter -Wno-maybe-uninitialized
+    -Wno-restrict)  # GCC 12 -O3 false positives in std::string concatenation
 
 # spate_add_library(NAME SOURCES ... DEPS ...): defines spate_NAME and alias spate::NAME.
 function(spate_add_library name)

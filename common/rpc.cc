@@ -1,0 +1,111 @@
+#include "common/rpc.h"
+
+#include <algorithm>
+
+namespace spate {
+
+grpc::Status ToGrpcStatus(const Status& s) {
+  if (s.ok()) return grpc::Status::OK;
+  grpc::StatusCode code = grpc::StatusCode::UNKNOWN;
+  switch (s.code()) {
+    case StatusCode::kOk: code = grpc::StatusCode::OK; break;
+    case StatusCode::kInvalidArgument: code = grpc::StatusCode::INVALID_ARGUMENT; break;
+    case StatusCode::kNotFound: code = grpc::StatusCode::NOT_FOUND; break;
+    case StatusCode::kAlreadyExists: code = grpc::StatusCode::ALREADY_EXISTS; break;
+    case StatusCode::kFailedPrecondition: code = grpc::StatusCode::FAILED_PRECONDITION; break;
+    case StatusCode::kUnavailable: code = grpc::StatusCode::UNAVAILABLE; break;
+    case StatusCode::kDeadlineExceeded: code = grpc::StatusCode::DEADLINE_EXCEEDED; break;
+    case StatusCode::kResourceExhausted: code = grpc::StatusCode::RESOURCE_EXHAUSTED; break;
+    case StatusCode::kAborted: code = grpc::StatusCode::ABORTED; break;
+    case StatusCode::kCancelled: code = grpc::StatusCode::CANCELLED; break;
+    case StatusCode::kIOError: code = grpc::StatusCode::DATA_LOSS; break;
+    case StatusCode::kCorruption: code = grpc::StatusCode::DATA_LOSS; break;
+    case StatusCode::kInternal: code = grpc::StatusCode::INTERNAL; break;
+  }
+  return grpc::Status(code, s.message());
+}
+
+Status FromGrpcStatus(const grpc::Status& s, std::string_view context) {
+  if (s.ok()) return Status::OK();
+  StatusCode code = StatusCode::kInternal;
+  switch (s.error_code()) {
+    case grpc::StatusCode::INVALID_ARGUMENT: code = StatusCode::kInvalidArgument; break;
+    case grpc::StatusCode::NOT_FOUND: code = StatusCode::kNotFound; break;
+    case grpc::StatusCode::ALREADY_EXISTS: code = StatusCode::kAlreadyExists; break;
+    case grpc::StatusCode::FAILED_PRECONDITION: code = StatusCode::kFailedPrecondition; break;
+    case grpc::StatusCode::UNAVAILABLE: code = StatusCode::kUnavailable; break;
+    case grpc::StatusCode::DEADLINE_EXCEEDED: code = StatusCode::kDeadlineExceeded; break;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: code = StatusCode::kResourceExhausted; break;
+    case grpc::StatusCode::ABORTED: code = StatusCode::kAborted; break;
+    case grpc::StatusCode::CANCELLED: code = StatusCode::kCancelled; break;
+    case grpc::StatusCode::DATA_LOSS: code = StatusCode::kIOError; break;
+    default: code = StatusCode::kInternal; break;
+  }
+  std::string msg = s.error_message();
+  if (code == StatusCode::kUnavailable && msg.find("failed to connect") != std::string::npos) {
+    msg = "cannot connect";
+  }
+  return Status(code, std::string(context) + ": " + msg);
+}
+
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(64 << 20);
+  args.SetMaxSendMessageSize(64 << 20);
+  // Fail fast on a dead peer instead of waiting for reconnect backoff to grow large.
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+std::unique_ptr<grpc::ClientContext> MakeContext(std::chrono::milliseconds timeout) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + timeout);
+  return ctx;
+}
+
+Result<std::string> ParseMasterUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "spate://";
+  if (url.substr(0, kScheme.size()) == kScheme) url.remove_prefix(kScheme.size());
+  size_t colon = url.rfind(':');
+  if (url.empty() || colon == std::string_view::npos || colon == 0 || colon + 1 == url.size()) {
+    return Status::InvalidArgument("invalid master URL '" + std::string(url) +
+                                   "' (expected spate://HOST:PORT)");
+  }
+  for (char c : url.substr(colon + 1)) {
+    if (c < '0' || c > '9') {
+      return Status::InvalidArgument("invalid port in master URL '" + std::string(url) + "'");
+    }
+  }
+  return std::string(url);
+}
+
+std::vector<std::chrono::milliseconds> RetryPolicy::Schedule() const {
+  std::vector<std::chrono::milliseconds> out;
+  double next = static_cast<double>(initial_backoff.count());
+  for (int i = 1; i < max_attempts; ++i) {
+    out.emplace_back(std::min<int64_t>(static_cast<int64_t>(next), max_backoff.count()));
+    next *= multiplier;
+  }
+  return out;
+}
+
+Status RetryCall(const RetryPolicy& policy, const std::function<Status()>& attempt,
+                 const std::function<void(std::chrono::milliseconds)>& sleep) {
+  auto schedule = policy.Schedule();
+  Status last;
+  for (int i = 0; i < policy.max_attempts; ++i) {
+    last = attempt();
+    if (last.ok() || !last.IsRetryable()) return last;
+    if (i < static_cast<int>(schedule.size())) sleep(schedule[i]);
+  }
+  return last;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace spate

@@ -1,0 +1,52 @@
+// gRPC at the transport edge: status conversion, channels, deadlines and bounded retries.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+
+namespace spate {
+
+/// Spate status -> gRPC status (same code, same message).
+grpc::Status ToGrpcStatus(const Status& s);
+/// gRPC status -> Spate status, with `context` ("RunSourceTask on 127.0.0.1:7078") in front.
+Status FromGrpcStatus(const grpc::Status& s, std::string_view context);
+
+/// A channel to host:port with Spate's limits (64 MB messages, keepalive). Thread-safe.
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
+
+/// Starts a client context whose deadline is `timeout` from now.
+std::unique_ptr<grpc::ClientContext> MakeContext(std::chrono::milliseconds timeout);
+
+/// "spate://host:port" (or "host:port") -> "host:port".
+Result<std::string> ParseMasterUrl(std::string_view url);
+
+/// Bounded, typed retries: only retryable codes (Unavailable, DeadlineExceeded) are retried,
+/// with exponential backoff capped at max_backoff.
+struct RetryPolicy {
+  int max_attempts = 5;
+  std::chrono::milliseconds initial_backoff{100};
+  std::chrono::milliseconds max_backoff{2000};
+  double multiplier = 2.0;
+
+  /// The waits between attempts: max_attempts - 1 entries.
+  std::vector<std::chrono::milliseconds> Schedule() const;
+};
+
+/// Calls `attempt` until it succeeds, fails with a non-retryable code, or the policy is spent.
+/// `sleep` is injectable for tests.
+Status RetryCall(const RetryPolicy& policy, const std::function<Status()>& attempt,
+                 const std::function<void(std::chrono::milliseconds)>& sleep =
+                     [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); });
+
+/// Wall-clock milliseconds since the epoch.
+int64_t NowMs();
+
+}  // namespace spate

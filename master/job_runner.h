@@ -1,0 +1,106 @@
+// One running job on the master: admission, executor launch, and the micro-batch loop
+// (plan -> offset log -> stage 1 -> shuffle -> stage 2 -> sink -> commit log).
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+#include "jobs/dataflow.h"
+#include "master/cluster.h"
+#include "master/meta_store.h"
+#include "master/sink.h"
+#include "proto/spate.grpc.pb.h"
+
+namespace spate::master {
+
+/// Stubs to workers by address, shared by every job. Thread-safe.
+class WorkerClients {
+ public:
+  proto::Worker::Stub* For(const std::string& address);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<proto::Worker::Stub>> stubs_;
+};
+
+/// What a job runner needs from the master; owned by the master, outlives every runner.
+struct MasterContext {
+  WorkerRegistry* registry = nullptr;
+  MetaStore* meta = nullptr;
+  WorkerClients* clients = nullptr;
+};
+
+/// Drives one job on its own thread. Public methods are thread-safe.
+class JobRunner {
+ public:
+  JobRunner(std::string job_id, proto::JobSpec spec, jobs::CompiledPlan plan, MasterContext ctx);
+  ~JobRunner();
+
+  void Start();
+  /// Ends the job at once (KILLED); the running batch is abandoned, never committed.
+  void Kill();
+  /// Ends the job after the running batch commits (FINISHED); with `drain`, first emits every
+  /// open window as if event time had ended.
+  void Stop(bool drain);
+  /// Tells the runner that a worker was declared lost.
+  void OnWorkerLost(const std::string& worker_id);
+
+  proto::JobStatus Status() const;
+  /// Status, result batches after `request.results_after_batch()`, recent progress.
+  void Fill(const proto::GetJobRequest& request, proto::GetJobReply* reply) const;
+  bool Done() const;
+
+ private:
+  struct StageOneResult;
+
+  void Run();
+  spate::Status Admit();
+  spate::Status RunBatches();
+  spate::Status RunBatch(const proto::BatchPlan& plan, int attempt, int64_t trigger_gap_ms,
+                         int64_t planning_ms);
+  void ReleaseExecutors();
+  void SetState(proto::JobState state, const std::string& message);
+  bool Interruptible(std::chrono::milliseconds wait);
+  const proto::ExecutorAssignment* OwnerOfKafkaPartition(int32_t p) const;
+  const proto::ExecutorAssignment* OwnerOfShufflePartition(int32_t s) const;
+
+  const std::string job_id_;
+  const proto::JobSpec spec_;
+  const jobs::CompiledPlan plan_;
+  MasterContext ctx_;
+  std::unique_ptr<Sink> sink_;
+
+  // Loop state, touched only by the runner thread.
+  std::vector<proto::ExecutorAssignment> executors_;
+  std::map<int32_t, int64_t> next_start_;
+  std::map<int32_t, proto::PartitionEventTime> event_times_;
+  int64_t watermark_ = INT64_MIN;
+  int64_t next_batch_ = 0;
+  int64_t last_batch_start_ms_ = 0;
+
+  std::atomic<bool> kill_{false};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> drain_{false};
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+
+  mutable std::mutex mu_;  // guards what other threads read
+  proto::JobStatus status_;
+  std::deque<proto::ResultBatch> results_;
+  std::deque<proto::BatchProgress> history_;
+  std::set<std::string> lost_workers_;
+
+  std::thread thread_;
+};
+
+/// Parses "processing-time=1s" / "available-now"; interval 0 for available-now.
+Result<int64_t> ParseTriggerIntervalMs(const std::string& trigger);
+
+}  // namespace spate::master

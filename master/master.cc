@@ -1,0 +1,321 @@
+#include "master/master.h"
+
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <ctime>
+
+#include "common/config.h"
+#include "common/kafka_util.h"
+#include "common/logging.h"
+#include "common/rpc.h"
+#include "jobs/registry.h"
+#include "master/sink.h"
+
+namespace spate::master {
+namespace {
+
+class MasterGrpcService final : public proto::Master::Service {
+ public:
+  explicit MasterGrpcService(MasterHandler* h) : h_(h) {}
+  grpc::Status RegisterWorker(grpc::ServerContext*, const proto::RegisterWorkerRequest* req,
+                              proto::RegisterWorkerReply* reply) override {
+    return ToGrpcStatus(h_->HandleRegisterWorker(*req, reply));
+  }
+  grpc::Status Heartbeat(grpc::ServerContext*, const proto::HeartbeatRequest* req,
+                         proto::HeartbeatReply* reply) override {
+    return ToGrpcStatus(h_->HandleHeartbeat(*req, reply));
+  }
+  grpc::Status SubmitJob(grpc::ServerContext*, const proto::SubmitJobRequest* req,
+                         proto::SubmitJobReply* reply) override {
+    return ToGrpcStatus(h_->HandleSubmitJob(*req, reply));
+  }
+  grpc::Status GetJob(grpc::ServerContext*, const proto::GetJobRequest* req,
+                      proto::GetJobReply* reply) override {
+    return ToGrpcStatus(h_->HandleGetJob(*req, reply));
+  }
+  grpc::Status ListJobs(grpc::ServerContext*, const proto::ListJobsRequest* req,
+                        proto::ListJobsReply* reply) override {
+    return ToGrpcStatus(h_->HandleListJobs(*req, reply));
+  }
+  grpc::Status KillJob(grpc::ServerContext*, const proto::KillJobRequest* req,
+                       proto::KillJobReply* reply) override {
+    return ToGrpcStatus(h_->HandleKillJob(*req, reply));
+  }
+  grpc::Status StopJob(grpc::ServerContext*, const proto::StopJobRequest* req,
+                       proto::StopJobReply* reply) override {
+    return ToGrpcStatus(h_->HandleStopJob(*req, reply));
+  }
+
+ private:
+  MasterHandler* h_;
+};
+
+std::atomic<bool> g_signalled{false};
+void OnSignal(int) { g_signalled = true; }
+
+std::string JobIdStamp(int64_t now_ms, int n) {
+  std::time_t t = static_cast<std::time_t>(now_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "job-%04d%02d%02d%02d%02d%02d-%04d", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, n);
+  return buf;
+}
+
+}  // namespace
+
+Status ValidateJobSpec(proto::JobSpec* spec) {
+  std::vector<std::string> args(spec->job_args().begin(), spec->job_args().end());
+  SPATE_RETURN_IF_ERROR(jobs::BuildJob(spec->job_name(), args).status());
+  if (spec->num_executors() <= 0) spec->set_num_executors(1);
+  if (spec->executor_cores() <= 0) spec->set_executor_cores(1);
+  if (spec->executor_memory_bytes() <= 0) spec->set_executor_memory_bytes(int64_t{1} << 30);
+  if (spec->shuffle_partitions() <= 0) spec->set_shuffle_partitions(spec->num_executors());
+  if (spec->key_groups() <= 0) spec->set_key_groups(128);
+  if (spec->shuffle_partitions() > spec->key_groups()) {
+    return Status::InvalidArgument("spate.sql.shuffle.partitions (" +
+                                   std::to_string(spec->shuffle_partitions()) +
+                                   ") must not exceed spate.key-groups (" +
+                                   std::to_string(spec->key_groups()) + ")");
+  }
+  if (spec->topic().empty()) return Status::InvalidArgument("no --topic given");
+  if (spec->bootstrap().empty()) return Status::InvalidArgument("no --bootstrap given");
+  if (spec->starting_offsets().empty()) spec->set_starting_offsets("latest");
+  if (spec->starting_offsets() != "earliest" && spec->starting_offsets() != "latest") {
+    return Status::InvalidArgument("--starting-offsets must be earliest or latest, not '" +
+                                   spec->starting_offsets() + "'");
+  }
+  if (spec->trigger().empty()) spec->set_trigger("processing-time=1s");
+  SPATE_RETURN_IF_ERROR(ParseTriggerIntervalMs(spec->trigger()).status());
+  if (spec->sink().empty()) spec->set_sink("console");
+  SPATE_RETURN_IF_ERROR(ValidateSinkSpec(spec->sink()));
+  if (spec->max_offsets_per_trigger() < 0) {
+    return Status::InvalidArgument("--max-offsets-per-trigger must be >= 0");
+  }
+  if (spec->idle_timeout_ms() <= 0) spec->set_idle_timeout_ms(30'000);
+  SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec->bootstrap()));
+  SPATE_RETURN_IF_ERROR(PartitionCount(kafka.get(), spec->topic(), 5'000).status());
+  return Status::OK();
+}
+
+MasterHandler::MasterHandler(const MasterOptions& options, std::unique_ptr<MetaStore> meta,
+                             std::function<int64_t()> clock)
+    : options_(options),
+      meta_(std::move(meta)),
+      registry_(std::move(clock), options.worker_timeout_ms) {
+  auto jobs = meta_->LoadJobs();
+  if (jobs.ok()) {
+    for (auto& j : *jobs) {
+      // Resuming running jobs after a master restart is the fault-tolerance work; until
+      // then a job the previous master was running is reported as failed, not forgotten.
+      if (j.state() != proto::FINISHED && j.state() != proto::KILLED &&
+          j.state() != proto::FAILED) {
+        j.set_state(proto::FAILED);
+        j.set_message("the master restarted while the job ran");
+        (void)meta_->PutJob(j);
+      }
+      past_jobs_[j.job_id()] = j;
+      ++next_job_;
+    }
+  }
+}
+
+MasterHandler::~MasterHandler() {
+  std::map<std::string, std::shared_ptr<JobRunner>> jobs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs.swap(jobs_);
+  }
+  for (auto& [id, j] : jobs) j->Kill();
+  jobs.clear();  // joins the runner threads
+}
+
+Status MasterHandler::HandleRegisterWorker(const proto::RegisterWorkerRequest& request,
+                                           proto::RegisterWorkerReply* reply) {
+  const auto& w = request.worker();
+  if (w.cores() <= 0 || w.memory_bytes() <= 0 || w.port() <= 0 || w.host().empty()) {
+    return Status::InvalidArgument("worker registration needs host, port, cores and memory");
+  }
+  std::string id = registry_.Register(w);
+  reply->set_worker_id(id);
+  reply->set_heartbeat_interval_ms(options_.heartbeat_interval_ms);
+  spdlog::info("worker {} registered: {}:{} with {} cores, {} MB", id, w.host(), w.port(),
+               w.cores(), w.memory_bytes() >> 20);
+  return Status::OK();
+}
+
+Status MasterHandler::HandleHeartbeat(const proto::HeartbeatRequest& request,
+                                      proto::HeartbeatReply* reply) {
+  std::vector<std::string> execs(request.executor_ids().begin(), request.executor_ids().end());
+  reply->set_reregister(!registry_.Heartbeat(request.worker_id(), execs));
+  return Status::OK();
+}
+
+Status MasterHandler::HandleSubmitJob(const proto::SubmitJobRequest& request,
+                                      proto::SubmitJobReply* reply) {
+  proto::JobSpec spec = request.spec();
+  SPATE_RETURN_IF_ERROR(ValidateJobSpec(&spec));
+  std::vector<std::string> args(spec.job_args().begin(), spec.job_args().end());
+  SPATE_ASSIGN_OR_RETURN(auto plan, jobs::BuildJob(spec.job_name(), args));
+  std::shared_ptr<JobRunner> runner;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::string id = JobIdStamp(NowMs(), next_job_++);
+    runner = std::make_shared<JobRunner>(id, spec, plan,
+                                         MasterContext{&registry_, meta_.get(), &clients_});
+    jobs_[id] = runner;
+    reply->set_job_id(id);
+  }
+  (void)meta_->PutJob(runner->Status());
+  spdlog::info("job {} submitted: {} ({})", reply->job_id(), spec.job_name(), plan.description);
+  runner->Start();
+  return Status::OK();
+}
+
+Result<std::shared_ptr<JobRunner>> MasterHandler::FindJob(const std::string& job_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = jobs_.find(job_id);
+  if (it == jobs_.end()) return Status::NotFound("no job " + job_id + " on this master");
+  return it->second;
+}
+
+Status MasterHandler::HandleGetJob(const proto::GetJobRequest& request, proto::GetJobReply* reply) {
+  auto job = FindJob(request.job_id());
+  if (job.ok()) {
+    (*job)->Fill(request, reply);
+    return Status::OK();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  auto past = past_jobs_.find(request.job_id());
+  if (past == past_jobs_.end()) return job.status();
+  *reply->mutable_status() = past->second;
+  return Status::OK();
+}
+
+Status MasterHandler::HandleListJobs(const proto::ListJobsRequest&, proto::ListJobsReply* reply) {
+  std::vector<std::shared_ptr<JobRunner>> jobs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, j] : past_jobs_) *reply->add_jobs() = j;
+    for (const auto& [id, j] : jobs_) jobs.push_back(j);
+  }
+  for (const auto& j : jobs) *reply->add_jobs() = j->Status();
+  return Status::OK();
+}
+
+Status MasterHandler::HandleKillJob(const proto::KillJobRequest& request, proto::KillJobReply*) {
+  SPATE_ASSIGN_OR_RETURN(auto job, FindJob(request.job_id()));
+  job->Kill();
+  return Status::OK();
+}
+
+Status MasterHandler::HandleStopJob(const proto::StopJobRequest& request, proto::StopJobReply*) {
+  SPATE_ASSIGN_OR_RETURN(auto job, FindJob(request.job_id()));
+  job->Stop(request.drain());
+  return Status::OK();
+}
+
+void MasterHandler::CheckLiveness() {
+  auto lost = registry_.ExpireLost();
+  if (lost.empty()) return;
+  std::vector<std::shared_ptr<JobRunner>> jobs;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [id, j] : jobs_) jobs.push_back(j);
+  }
+  for (const auto& w : lost) {
+    spdlog::warn("worker {} lost: no heartbeat for {} ms", w, options_.worker_timeout_ms);
+    for (const auto& j : jobs) j->OnWorkerLost(w);
+  }
+}
+
+Result<std::unique_ptr<MasterServer>> MasterServer::Start(const MasterOptions& options) {
+  SPATE_ASSIGN_OR_RETURN(auto meta, MetaStore::Open(options.state_dir));
+  std::unique_ptr<MasterServer> m(new MasterServer());
+  m->handler_ = std::make_unique<MasterHandler>(options, std::move(meta), NowMs);
+  m->service_ = std::make_unique<MasterGrpcService>(m->handler_.get());
+  grpc::ServerBuilder builder;
+  int bound = 0;
+  builder.AddListeningPort(options.host + ":" + std::to_string(options.port),
+                           grpc::InsecureServerCredentials(), &bound);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.SetMaxSendMessageSize(64 << 20);
+  builder.RegisterService(m->service_.get());
+  m->server_ = builder.BuildAndStart();
+  if (!m->server_ || bound == 0) {
+    return Status::Unavailable("cannot listen on " + options.host + ":" +
+                               std::to_string(options.port) + " (port in use?)");
+  }
+  m->address_ = options.host + ":" + std::to_string(bound);
+  m->liveness_ = std::thread([raw = m.get(), period = options.heartbeat_interval_ms] {
+    while (!raw->stopping_) {
+      raw->handler_->CheckLiveness();
+      std::this_thread::sleep_for(std::chrono::milliseconds(std::max<int64_t>(period / 4, 50)));
+    }
+  });
+  spdlog::info("master listening on {} (state in {}, worker timeout {} ms)", m->address_,
+               options.state_dir, options.worker_timeout_ms);
+  return m;
+}
+
+MasterServer::~MasterServer() { Shutdown(); }
+
+void MasterServer::Shutdown() {
+  if (stopping_.exchange(true)) return;
+  if (liveness_.joinable()) liveness_.join();
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  handler_.reset();
+}
+
+int RunMaster(int argc, char** argv) {
+  CLI::App app("spate-master: the Spate cluster manager", "spate-master");
+  MasterOptions o;
+  std::string worker_timeout = "5s";
+  std::string log_level = "info";
+  app.add_option("--host", o.host, "address to bind")->capture_default_str();
+  app.add_option("--port", o.port, "gRPC port (0: any free port)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--ui-port", o.ui_port, "web page and JSON API port")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--state-dir", o.state_dir, "RocksDB directory for jobs, offset and commit logs")
+      ->capture_default_str();
+  app.add_option("--worker-timeout", worker_timeout, "declare a worker lost after this silence")
+      ->capture_default_str();
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (Status s = InitLogging("master", log_level); !s.ok()) {
+    std::fprintf(stderr, "spate-master: %s\n", s.message().c_str());
+    return 2;
+  }
+  auto timeout = ParseDurationMs(worker_timeout);
+  if (!timeout.ok() || *timeout <= 0) {
+    std::fprintf(stderr, "spate-master: --worker-timeout: %s\n",
+                 timeout.ok() ? "must be positive" : timeout.status().message().c_str());
+    return 2;
+  }
+  o.worker_timeout_ms = *timeout;
+  o.heartbeat_interval_ms = std::clamp<int64_t>(*timeout / 5, 50, 1000);
+  auto server = MasterServer::Start(o);
+  if (!server.ok()) {
+    std::fprintf(stderr, "spate-master: %s\n", server.status().message().c_str());
+    return 1;
+  }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  while (!g_signalled) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  spdlog::info("shutting down");
+  (*server)->Shutdown();
+  return 0;
+}
+
+}  // namespace spate::master

@@ -1,0 +1,92 @@
+// The master: worker registry and liveness, job admission and the job runners, over gRPC.
+// Service logic lives in MasterHandler (callable without sockets); MasterServer adds gRPC and
+// the liveness thread.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "common/status.h"
+#include "master/cluster.h"
+#include "master/job_runner.h"
+#include "master/meta_store.h"
+#include "proto/spate.grpc.pb.h"
+
+namespace spate::master {
+
+struct MasterOptions {
+  std::string host = "127.0.0.1";
+  int port = 7077;  ///< 0: any free port
+  int ui_port = 8080;
+  std::string state_dir = "/tmp/spate-master";
+  int64_t worker_timeout_ms = 5000;
+  int64_t heartbeat_interval_ms = 1000;
+};
+
+/// The Master service's logic. Thread-safe.
+class MasterHandler {
+ public:
+  MasterHandler(const MasterOptions& options, std::unique_ptr<MetaStore> meta,
+                std::function<int64_t()> clock);
+  ~MasterHandler();
+
+  Status HandleRegisterWorker(const proto::RegisterWorkerRequest& request,
+                              proto::RegisterWorkerReply* reply);
+  Status HandleHeartbeat(const proto::HeartbeatRequest& request, proto::HeartbeatReply* reply);
+  Status HandleSubmitJob(const proto::SubmitJobRequest& request, proto::SubmitJobReply* reply);
+  Status HandleGetJob(const proto::GetJobRequest& request, proto::GetJobReply* reply);
+  Status HandleListJobs(const proto::ListJobsRequest& request, proto::ListJobsReply* reply);
+  Status HandleKillJob(const proto::KillJobRequest& request, proto::KillJobReply* reply);
+  Status HandleStopJob(const proto::StopJobRequest& request, proto::StopJobReply* reply);
+
+  /// Declares lost the workers whose heartbeats stopped and tells the jobs.
+  void CheckLiveness();
+  WorkerRegistry& registry() { return registry_; }
+  MetaStore& meta() { return *meta_; }
+
+ private:
+  Result<std::shared_ptr<JobRunner>> FindJob(const std::string& job_id);
+
+  MasterOptions options_;
+  std::unique_ptr<MetaStore> meta_;
+  WorkerRegistry registry_;
+  WorkerClients clients_;
+  std::mutex mu_;
+  std::map<std::string, std::shared_ptr<JobRunner>> jobs_;
+  std::map<std::string, proto::JobStatus> past_jobs_;  // from an earlier run of the master
+  int next_job_ = 0;
+};
+
+/// A running master: gRPC server plus the liveness thread.
+class MasterServer {
+ public:
+  static Result<std::unique_ptr<MasterServer>> Start(const MasterOptions& options);
+  ~MasterServer();
+  void Shutdown();
+  /// host:port of the gRPC endpoint.
+  const std::string& address() const { return address_; }
+  MasterHandler& handler() { return *handler_; }
+
+ private:
+  MasterServer() = default;
+
+  std::string address_;
+  std::unique_ptr<MasterHandler> handler_;
+  std::unique_ptr<grpc::Service> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::atomic<bool> stopping_{false};
+  std::thread liveness_;
+};
+
+/// Fills defaults (key groups, shuffle partitions, memory, ...) and checks a spec; the
+/// message names the bad field. Checks the topic exists (bounded by a timeout).
+Status ValidateJobSpec(proto::JobSpec* spec);
+
+/// `spate-master` entry point: parses flags, runs until SIGINT/SIGTERM.
+int RunMaster(int argc, char** argv);
+
+}  // namespace spate::master

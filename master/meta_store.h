@@ -1,0 +1,47 @@
+// The master's durable state in RocksDB (--state-dir): jobs, offset log, commit log.
+#pragma once
+
+#include <google/protobuf/message.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "proto/spate.pb.h"
+
+namespace rocksdb {
+class DB;
+}
+
+namespace spate::master {
+
+/// Thread-safe (RocksDB is). Every write is synced: a batch is in the offset log before any
+/// task reads it, and in the commit log only once it is done.
+class MetaStore {
+ public:
+  static Result<std::unique_ptr<MetaStore>> Open(const std::string& dir);
+  ~MetaStore();
+
+  Status PutJob(const proto::JobStatus& job);
+  Result<std::vector<proto::JobStatus>> LoadJobs();
+
+  /// Offset log: the plan of batch `plan.batch_id()` of `job_id`.
+  Status WritePlan(const std::string& job_id, const proto::BatchPlan& plan);
+  Result<std::optional<proto::BatchPlan>> ReadPlan(const std::string& job_id, int64_t batch_id);
+  /// Commit log.
+  Status WriteCommit(const std::string& job_id, const proto::BatchCommit& commit);
+  /// The latest committed batch of the job, if any.
+  Result<std::optional<proto::BatchCommit>> LatestCommit(const std::string& job_id);
+  /// The batch ids in the offset log of `job_id`, ascending (for tests and the API).
+  Result<std::vector<int64_t>> PlannedBatches(const std::string& job_id);
+
+ private:
+  explicit MetaStore(std::unique_ptr<rocksdb::DB> db);
+  Status Put(const std::string& key, const google::protobuf::Message& m);
+
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace spate::master

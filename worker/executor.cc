@@ -1,0 +1,289 @@
+#include "worker/executor.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <filesystem>
+
+#include "common/config.h"
+#include "common/rpc.h"
+#include "jobs/registry.h"
+#include "worker/shuffle_codec.h"
+#include "worker/source_task.h"
+
+namespace spate::worker {
+namespace {
+
+constexpr size_t kMaxBlockBytes = 4 << 20;
+constexpr char kKafkaConfPrefix[] = "spate.kafka.";
+
+std::string ConfOr(const proto::JobSpec& spec, const std::string& key, std::string fallback) {
+  auto it = spec.conf().find(key);
+  return it == spec.conf().end() ? std::move(fallback) : it->second;
+}
+
+}  // namespace
+
+std::vector<std::string> SplitEncoded(std::string data, size_t max_bytes) {
+  std::vector<std::string> out;
+  if (data.size() <= max_bytes) {
+    out.push_back(std::move(data));
+    return out;
+  }
+  ShuffleDecoder decoder(data);
+  ShuffleEntry e;
+  out.emplace_back();
+  while (decoder.Next(&e)) {
+    if (out.back().size() >= max_bytes) out.emplace_back();
+    AppendEntry(e, &out.back());
+  }
+  return out;
+}
+
+Result<std::unique_ptr<Executor>> Executor::Make(const proto::LaunchExecutorRequest& request,
+                                                 const std::string& work_dir,
+                                                 ShuffleTransport* transport,
+                                                 ReaderFactory readers) {
+  std::vector<std::string> args(request.spec().job_args().begin(), request.spec().job_args().end());
+  SPATE_ASSIGN_OR_RETURN(jobs::CompiledPlan plan, jobs::BuildJob(request.spec().job_name(), args));
+  const auto& a = request.executor();
+  std::string dir = work_dir + "/" + request.job_id() + "/" + a.executor_id() + "/state";
+  int64_t memory = a.memory_bytes() > 0 ? a.memory_bytes() : int64_t{1} << 30;
+  SPATE_ASSIGN_OR_RETURN(auto state, OpenRocksDbStateStore(dir, memory / 4));
+  if (!readers) {
+    std::map<std::string, std::string> overrides;
+    for (const auto& [k, v] : request.spec().conf()) {
+      if (k.rfind(kKafkaConfPrefix, 0) == 0) overrides[k.substr(sizeof(kKafkaConfPrefix) - 1)] = v;
+    }
+    SPATE_ASSIGN_OR_RETURN(int64_t stall_ms,
+                           ParseDurationMs(ConfOr(request.spec(), "spate.source.stall-timeout", "30s")));
+    std::string bootstrap = request.spec().bootstrap();
+    readers = [bootstrap, overrides, stall_ms]() {
+      return MakeKafkaReader(bootstrap, overrides, stall_ms);
+    };
+  }
+  return std::unique_ptr<Executor>(
+      new Executor(request, std::move(plan), std::move(state), transport, std::move(readers)));
+}
+
+Executor::Executor(proto::LaunchExecutorRequest request, jobs::CompiledPlan plan,
+                   std::unique_ptr<WindowStateStore> state, ShuffleTransport* transport,
+                   ReaderFactory readers)
+    : spec_(request.spec()),
+      assignment_(request.executor()),
+      plan_(std::move(plan)),
+      state_(std::move(state)),
+      transport_(transport),
+      readers_(std::move(readers)),
+      cores_(std::max(1, request.executor().cores())) {
+  prefilter_ = ConfOr(spec_, "spate.source.prefilter", "true") != "false";
+  int64_t memory = assignment_.memory_bytes() > 0 ? assignment_.memory_bytes() : int64_t{1} << 30;
+  inbox_limit_ = memory / 2;
+}
+
+Result<std::unique_ptr<PartitionReader>> Executor::TakeReader() {
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    if (!idle_readers_.empty()) {
+      auto r = std::move(idle_readers_.back());
+      idle_readers_.pop_back();
+      return r;
+    }
+  }
+  return readers_();
+}
+
+void Executor::ReturnReader(std::unique_ptr<PartitionReader> reader) {
+  std::lock_guard<std::mutex> lock(readers_mu_);
+  idle_readers_.push_back(std::move(reader));
+}
+
+Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRequest& request) {
+  cores_.acquire();
+  struct Release {
+    std::counting_semaphore<1024>& s;
+    ~Release() { s.release(); }
+  } release{cores_};
+  auto started = std::chrono::steady_clock::now();
+
+  const uint32_t shuffle_partitions = static_cast<uint32_t>(request.targets_size());
+  if (shuffle_partitions == 0) return Status::InvalidArgument("source task without shuffle targets");
+  Stage1Aggregator agg(plan_, request.watermark_ms(), static_cast<uint32_t>(spec_.key_groups()),
+                       shuffle_partitions, prefilter_);
+  SPATE_ASSIGN_OR_RETURN(auto reader, TakeReader());
+  const auto& r = request.range();
+  Status read = reader->ReadRange(spec_.topic(), r.partition(), r.start_offset(), r.end_offset(),
+                                  [&agg](std::string_view v) { agg.Add(v); });
+  if (!read.ok()) return read;  // the reader may be in a bad state: drop it
+  ReturnReader(std::move(reader));
+
+  proto::SourceTaskReply reply;
+  const SourceStats& s = agg.stats();
+  reply.set_records_read(s.records);
+  reply.set_bytes_read(s.bytes);
+  reply.set_rows_matched(s.matched);
+  reply.set_rows_late(s.late);
+  reply.set_malformed(s.malformed);
+  for (size_t i = 1; i < s.malformed_by_reason.size(); ++i) {
+    if (s.malformed_by_reason[i] > 0) {
+      (*reply.mutable_malformed_by_reason())[std::string(
+          MalformedReasonName(static_cast<MalformedReason>(i)))] = s.malformed_by_reason[i];
+    }
+  }
+  reply.set_has_event_time(s.has_event_time);
+  reply.set_min_event_time_ms(s.min_event_time_ms);
+  reply.set_max_event_time_ms(s.max_event_time_ms);
+  std::vector<int64_t> entries;
+  std::vector<std::string> data = agg.Finish(&entries);
+  SPATE_RETURN_IF_ERROR(PushBlocks(request, std::move(data), entries, &reply));
+  reply.set_duration_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count());
+  return reply;
+}
+
+Status Executor::PushBlocks(const proto::SourceTaskRequest& request, std::vector<std::string> data,
+                            const std::vector<int64_t>& entries, proto::SourceTaskReply* reply) {
+  for (size_t p = 0; p < data.size(); ++p) {
+    int32_t blocks = 0;
+    if (entries[p] > 0) {
+      auto chunks = SplitEncoded(std::move(data[p]), kMaxBlockBytes);
+      const auto& target = request.targets(static_cast<int>(p));
+      for (size_t i = 0; i < chunks.size(); ++i) {
+        proto::ShuffleBlock block;
+        block.set_job_id(request.job_id());
+        block.set_batch_id(request.batch_id());
+        block.set_shuffle_partition(static_cast<int32_t>(p));
+        block.set_map_partition(request.range().partition());
+        block.set_attempt(request.attempt());
+        block.set_seq(static_cast<int32_t>(i));
+        block.set_last(i + 1 == chunks.size());
+        block.set_entries(i + 1 == chunks.size() ? entries[p] : 0);
+        reply->set_shuffle_bytes_written(reply->shuffle_bytes_written() +
+                                         static_cast<int64_t>(chunks[i].size()));
+        block.set_data(std::move(chunks[i]));
+        SPATE_RETURN_IF_ERROR(transport_->Push(target.address(), block)
+                                  .WithContext("shuffle to " + target.executor_id()));
+        ++blocks;
+      }
+      reply->set_shuffle_records_written(reply->shuffle_records_written() + entries[p]);
+    }
+    reply->add_blocks_per_shuffle_partition(blocks);
+  }
+  return Status::OK();
+}
+
+Status Executor::AcceptShuffle(const proto::ShuffleBlock& block) {
+  std::lock_guard<std::mutex> lock(inbox_mu_);
+  const int64_t size = static_cast<int64_t>(block.data().size());
+  if (inbox_bytes_ > 0 && inbox_bytes_ + size > inbox_limit_) {
+    return Status::ResourceExhausted("shuffle inbox of " + executor_id() + " is full");
+  }
+  InboxSlot& slot = inbox_[{block.batch_id(), block.shuffle_partition()}][block.map_partition()];
+  if (block.attempt() < slot.attempt) return Status::OK();  // a stale attempt: ignore
+  if (block.attempt() > slot.attempt) {
+    for (const auto& [seq, d] : slot.blocks) inbox_bytes_ -= static_cast<int64_t>(d.size());
+    slot.blocks.clear();
+    slot.attempt = block.attempt();
+  }
+  auto [it, inserted] = slot.blocks.emplace(block.seq(), block.data());
+  if (inserted) inbox_bytes_ += size;
+  inbox_cv_.notify_all();
+  return Status::OK();
+}
+
+Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskRequest& request) {
+  cores_.acquire();
+  struct Release {
+    std::counting_semaphore<1024>& s;
+    ~Release() { s.release(); }
+  } release{cores_};
+  auto started = std::chrono::steady_clock::now();
+  const InboxKey key{request.batch_id(), request.shuffle_partition()};
+
+  std::map<int32_t, InboxSlot> slots;
+  {
+    std::unique_lock<std::mutex> lock(inbox_mu_);
+    auto complete = [&] {
+      auto it = inbox_.find(key);
+      for (const auto& want : request.expected()) {
+        if (want.blocks() == 0) continue;
+        if (it == inbox_.end()) return false;
+        auto slot = it->second.find(want.map_partition());
+        if (slot == it->second.end() || slot->second.attempt != want.attempt() ||
+            static_cast<int32_t>(slot->second.blocks.size()) < want.blocks()) {
+          return false;
+        }
+      }
+      return true;
+    };
+    // Stage 1 replies only after its pushes were acknowledged, so the blocks are normally
+    // here already; the wait only covers a reordering inside this process.
+    if (!inbox_cv_.wait_for(lock, std::chrono::seconds(10), complete)) {
+      return Status::FailedPrecondition("shuffle blocks of batch " +
+                                        std::to_string(request.batch_id()) + " partition " +
+                                        std::to_string(request.shuffle_partition()) +
+                                        " are missing on " + executor_id());
+    }
+    auto it = inbox_.find(key);
+    if (it != inbox_.end()) {
+      slots = std::move(it->second);
+      inbox_.erase(it);
+    }
+    // Blocks of older batches for this partition belong to attempts that were abandoned.
+    for (auto old = inbox_.begin(); old != inbox_.end();) {
+      if (old->first.second == request.shuffle_partition() &&
+          old->first.first < request.batch_id()) {
+        for (const auto& [mp, slot] : old->second)
+          for (const auto& [seq, d] : slot.blocks) inbox_bytes_ -= static_cast<int64_t>(d.size());
+        old = inbox_.erase(old);
+      } else {
+        ++old;
+      }
+    }
+    for (const auto& [mp, slot] : slots)
+      for (const auto& [seq, d] : slot.blocks) inbox_bytes_ -= static_cast<int64_t>(d.size());
+  }
+
+  std::vector<ShuffleEntry> entries;
+  int64_t bytes_read = 0;
+  KeyGroupRange range{request.key_groups().begin(), request.key_groups().end()};
+  for (const auto& want : request.expected()) {
+    auto slot = slots.find(want.map_partition());
+    if (slot == slots.end()) continue;
+    for (const auto& [seq, data] : slot->second.blocks) {
+      bytes_read += static_cast<int64_t>(data.size());
+      ShuffleDecoder decoder(data);
+      ShuffleEntry e;
+      while (decoder.Next(&e)) {
+        if (!range.Contains(e.key_group)) {
+          return Status::Internal("shuffle entry of key group " + std::to_string(e.key_group) +
+                                  " routed to the wrong partition");
+        }
+        entries.push_back(e);
+      }
+      if (decoder.corrupt()) return Status::Corruption("corrupt shuffle block");
+    }
+  }
+  SPATE_ASSIGN_OR_RETURN(ApplyResult applied,
+                         state_->ApplyBatch(range, entries, request.watermark_ms(),
+                                            plan_.window_ms, plan_.having_more_than));
+  proto::StateTaskReply reply;
+  for (const auto& row : applied.rows) {
+    auto* r = reply.add_rows();
+    r->set_window_start_ms(row.window_start_ms);
+    r->set_window_end_ms(row.window_start_ms + plan_.window_ms);
+    r->set_key(row.key);
+    r->set_count(row.count);
+  }
+  reply.set_rows_merged(applied.rows_merged);
+  reply.set_state_rows(applied.state_rows);
+  reply.set_state_bytes(applied.state_bytes);
+  reply.set_shuffle_bytes_read(bytes_read);
+  reply.set_duration_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::steady_clock::now() - started)
+                            .count());
+  return reply;
+}
+
+}  // namespace spate::worker

@@ -1,0 +1,88 @@
+// An executor: the part of a job that runs on one worker, with its own cores (concurrent tasks),
+// memory budget (state cache, shuffle inbox), Kafka readers and RocksDB window state.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <semaphore>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "jobs/dataflow.h"
+#include "proto/spate.pb.h"
+#include "worker/kafka_reader.h"
+#include "worker/state_store.h"
+
+namespace spate::worker {
+
+/// Delivers shuffle blocks to the executor that owns a shuffle partition. Thread-safe.
+class ShuffleTransport {
+ public:
+  virtual ~ShuffleTransport() = default;
+  /// Pushes `block` to the worker at `address`; retries while the receiver applies back-pressure.
+  virtual Status Push(const std::string& address, const proto::ShuffleBlock& block) = 0;
+};
+
+/// Makes readers for an executor's Kafka partitions; a seam so tests can feed records.
+using ReaderFactory = std::function<Result<std::unique_ptr<PartitionReader>>()>;
+
+/// Runs one job's tasks on this worker. Thread-safe: tasks run concurrently on gRPC threads,
+/// at most `cores` at a time.
+class Executor {
+ public:
+  static Result<std::unique_ptr<Executor>> Make(const proto::LaunchExecutorRequest& request,
+                                                const std::string& work_dir,
+                                                ShuffleTransport* transport,
+                                                ReaderFactory readers = nullptr);
+
+  /// Stage 1 for one Kafka partition's planned range; pushes its shuffle blocks before replying.
+  Result<proto::SourceTaskReply> RunSourceTask(const proto::SourceTaskRequest& request);
+  /// Stage 2 for one shuffle partition: merges the batch's blocks into state, emits windows.
+  Result<proto::StateTaskReply> RunStateTask(const proto::StateTaskRequest& request);
+  /// Receives a shuffle block (from any worker). ResourceExhausted when the inbox is full.
+  Status AcceptShuffle(const proto::ShuffleBlock& block);
+
+  const std::string& executor_id() const { return assignment_.executor_id(); }
+  const jobs::CompiledPlan& plan() const { return plan_; }
+
+ private:
+  struct InboxSlot {
+    int32_t attempt = -1;
+    std::map<int32_t, std::string> blocks;  // by seq
+  };
+  using InboxKey = std::pair<int64_t, int32_t>;  // (batch, shuffle partition)
+
+  Executor(proto::LaunchExecutorRequest request, jobs::CompiledPlan plan,
+           std::unique_ptr<WindowStateStore> state, ShuffleTransport* transport,
+           ReaderFactory readers);
+  Result<std::unique_ptr<PartitionReader>> TakeReader();
+  void ReturnReader(std::unique_ptr<PartitionReader> reader);
+  Status PushBlocks(const proto::SourceTaskRequest& request, std::vector<std::string> data,
+                    const std::vector<int64_t>& entries, proto::SourceTaskReply* reply);
+
+  proto::JobSpec spec_;
+  proto::ExecutorAssignment assignment_;
+  jobs::CompiledPlan plan_;
+  std::unique_ptr<WindowStateStore> state_;
+  ShuffleTransport* transport_;
+  ReaderFactory readers_;
+  bool prefilter_ = true;
+  std::counting_semaphore<1024> cores_;
+
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<PartitionReader>> idle_readers_;
+
+  std::mutex inbox_mu_;
+  std::condition_variable inbox_cv_;
+  std::map<InboxKey, std::map<int32_t, InboxSlot>> inbox_;  // -> map partition -> slot
+  int64_t inbox_bytes_ = 0;
+  int64_t inbox_limit_ = 0;
+};
+
+/// Splits an encoded buffer into chunks of at most `max_bytes` at entry boundaries.
+std::vector<std::string> SplitEncoded(std::string data, size_t max_bytes);
+
+}  // namespace spate::worker

@@ -1,0 +1,64 @@
+// Stage 1 of a batch, without the transport: records in, per-shuffle-partition encoded blocks out.
+// Raw-byte pre-filter -> parse (simdjson) -> filters -> late check -> pre-aggregate per
+// (window, key) -> route by key group.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/log_record.h"
+#include "jobs/dataflow.h"
+
+namespace spate::worker {
+
+/// What stage 1 saw in its records.
+struct SourceStats {
+  int64_t records = 0;
+  int64_t bytes = 0;
+  int64_t matched = 0;    ///< passed the job's filters (late ones included)
+  int64_t late = 0;       ///< matched, but their window had closed: dropped
+  int64_t malformed = 0;  ///< could not be evaluated (see by_reason)
+  std::array<int64_t, 6> malformed_by_reason{};  ///< indexed by MalformedReason
+  bool has_event_time = false;
+  int64_t min_event_time_ms = 0;
+  int64_t max_event_time_ms = 0;
+};
+
+/// Runs the job's stage-1 plan over message values. Not thread-safe: one per task.
+class Stage1Aggregator {
+ public:
+  /// `prefilter`: skip records whose raw bytes cannot match (no needle and no JSON escape).
+  Stage1Aggregator(const jobs::CompiledPlan& plan, int64_t watermark_ms, uint32_t key_groups,
+                   uint32_t shuffle_partitions, bool prefilter = true);
+
+  /// Processes one Kafka message value.
+  void Add(std::string_view value);
+
+  /// Encodes the pre-aggregated entries, one buffer per shuffle partition, and counts them in
+  /// `entries` (same index). Leaves the aggregator empty.
+  std::vector<std::string> Finish(std::vector<int64_t>* entries);
+
+  const SourceStats& stats() const { return stats_; }
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+
+  const jobs::CompiledPlan& plan_;
+  int64_t watermark_ms_;
+  uint32_t key_groups_;
+  uint32_t shuffle_partitions_;
+  bool prefilter_;
+  RecordParser parser_;
+  SourceStats stats_;
+  std::string scratch_;  // window start (8 bytes) + key: the aggregation key
+  std::unordered_map<std::string, int64_t, Hash, std::equal_to<>> counts_;
+};
+
+}  // namespace spate::worker

@@ -1,0 +1,338 @@
+#include "worker/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <filesystem>
+
+#include "common/config.h"
+#include "common/logging.h"
+#include "common/rpc.h"
+
+namespace spate::worker {
+namespace {
+
+constexpr auto kRpcTimeout = std::chrono::seconds(5);
+
+// Pushes over gRPC, or straight into this worker's own executors when the target is local.
+// Back-pressure: a full inbox answers ResourceExhausted and the push waits and retries.
+class GrpcShuffleTransport : public ShuffleTransport {
+ public:
+  // Set once after the server has bound its port, before any task runs.
+  void set_self(std::string self, WorkerHandler* local) {
+    self_ = std::move(self);
+    local_ = local;
+  }
+
+  Status Push(const std::string& address, const proto::ShuffleBlock& block) override {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    auto backoff = std::chrono::milliseconds(5);
+    int unavailable = 0;
+    while (true) {
+      Status s = PushOnce(address, block);
+      if (s.ok()) return s;
+      bool pressure = s.code() == StatusCode::kResourceExhausted;
+      if (!pressure && !(s.IsRetryable() && ++unavailable < 4)) return s;
+      if (std::chrono::steady_clock::now() + backoff > deadline) return s;
+      std::this_thread::sleep_for(backoff);
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(500));
+    }
+  }
+
+ private:
+  Status PushOnce(const std::string& address, const proto::ShuffleBlock& block) {
+    if (address == self_ && local_ != nullptr) {
+      proto::PushShuffleReply reply;
+      return local_->HandlePushShuffle(block, &reply);
+    }
+    proto::Worker::Stub* stub = StubFor(address);
+    auto ctx = MakeContext(std::chrono::seconds(30));
+    proto::PushShuffleReply reply;
+    return FromGrpcStatus(stub->PushShuffle(ctx.get(), block, &reply), "PushShuffle to " + address);
+  }
+
+  proto::Worker::Stub* StubFor(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& stub = stubs_[address];
+    if (!stub) stub = proto::Worker::NewStub(MakeChannel(address));
+    return stub.get();
+  }
+
+  std::string self_;
+  WorkerHandler* local_ = nullptr;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<proto::Worker::Stub>> stubs_;
+};
+
+class WorkerGrpcService final : public proto::Worker::Service {
+ public:
+  explicit WorkerGrpcService(WorkerHandler* h) : h_(h) {}
+  grpc::Status LaunchExecutor(grpc::ServerContext*, const proto::LaunchExecutorRequest* req,
+                              proto::LaunchExecutorReply* reply) override {
+    return ToGrpcStatus(h_->HandleLaunchExecutor(*req, reply));
+  }
+  grpc::Status StopExecutor(grpc::ServerContext*, const proto::StopExecutorRequest* req,
+                            proto::StopExecutorReply* reply) override {
+    return ToGrpcStatus(h_->HandleStopExecutor(*req, reply));
+  }
+  grpc::Status RunSourceTask(grpc::ServerContext*, const proto::SourceTaskRequest* req,
+                             proto::SourceTaskReply* reply) override {
+    return ToGrpcStatus(h_->HandleRunSourceTask(*req, reply));
+  }
+  grpc::Status RunStateTask(grpc::ServerContext*, const proto::StateTaskRequest* req,
+                            proto::StateTaskReply* reply) override {
+    return ToGrpcStatus(h_->HandleRunStateTask(*req, reply));
+  }
+  grpc::Status PushShuffle(grpc::ServerContext*, const proto::ShuffleBlock* req,
+                           proto::PushShuffleReply* reply) override {
+    return ToGrpcStatus(h_->HandlePushShuffle(*req, reply));
+  }
+
+ private:
+  WorkerHandler* h_;
+};
+
+std::atomic<bool> g_signalled{false};
+void OnSignal(int) { g_signalled = true; }
+
+}  // namespace
+
+WorkerHandler::WorkerHandler(std::string work_dir, ShuffleTransport* transport)
+    : work_dir_(std::move(work_dir)), transport_(transport) {}
+
+Status WorkerHandler::HandleLaunchExecutor(const proto::LaunchExecutorRequest& request,
+                                           proto::LaunchExecutorReply*) {
+  const std::string& job = request.job_id();
+  const std::string& id = request.executor().executor_id();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (executors_[job].count(id)) return Status::OK();  // idempotent: a retried launch
+  }
+  SPATE_ASSIGN_OR_RETURN(auto executor, Executor::Make(request, work_dir_, transport_));
+  std::lock_guard<std::mutex> lock(mu_);
+  executors_[job][id] = std::move(executor);
+  for (int32_t p : request.executor().shuffle_partitions()) shuffle_owner_[job][p] = id;
+  spdlog::info("launched executor {} of job {} ({} cores, kafka partitions {}, shuffle partitions {})",
+               id, job, request.executor().cores(), request.executor().kafka_partitions_size(),
+               request.executor().shuffle_partitions_size());
+  return Status::OK();
+}
+
+Status WorkerHandler::HandleStopExecutor(const proto::StopExecutorRequest& request,
+                                         proto::StopExecutorReply*) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto job = executors_.find(request.job_id());
+  if (job == executors_.end()) return Status::OK();
+  job->second.erase(request.executor_id());
+  if (job->second.empty()) {
+    executors_.erase(job);
+    shuffle_owner_.erase(request.job_id());
+  }
+  spdlog::info("stopped executor {} of job {}", request.executor_id(), request.job_id());
+  return Status::OK();
+}
+
+Result<std::shared_ptr<Executor>> WorkerHandler::Find(const std::string& job_id,
+                                                      const std::string& executor_id) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto job = executors_.find(job_id);
+  if (job != executors_.end()) {
+    auto it = job->second.find(executor_id);
+    if (it != job->second.end()) return it->second;
+  }
+  return Status::NotFound("executor " + executor_id + " of job " + job_id +
+                          " is not running on this worker");
+}
+
+Status WorkerHandler::HandleRunSourceTask(const proto::SourceTaskRequest& request,
+                                          proto::SourceTaskReply* reply) {
+  SPATE_ASSIGN_OR_RETURN(auto executor, Find(request.job_id(), request.executor_id()));
+  SPATE_ASSIGN_OR_RETURN(*reply, executor->RunSourceTask(request));
+  return Status::OK();
+}
+
+Status WorkerHandler::HandleRunStateTask(const proto::StateTaskRequest& request,
+                                         proto::StateTaskReply* reply) {
+  SPATE_ASSIGN_OR_RETURN(auto executor, Find(request.job_id(), request.executor_id()));
+  SPATE_ASSIGN_OR_RETURN(*reply, executor->RunStateTask(request));
+  return Status::OK();
+}
+
+Status WorkerHandler::HandlePushShuffle(const proto::ShuffleBlock& request,
+                                        proto::PushShuffleReply*) {
+  std::string owner;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto job = shuffle_owner_.find(request.job_id());
+    if (job != shuffle_owner_.end()) {
+      auto it = job->second.find(request.shuffle_partition());
+      if (it != job->second.end()) owner = it->second;
+    }
+  }
+  if (owner.empty()) {
+    return Status::NotFound("no executor of job " + request.job_id() + " owns shuffle partition " +
+                            std::to_string(request.shuffle_partition()) + " here");
+  }
+  SPATE_ASSIGN_OR_RETURN(auto executor, Find(request.job_id(), owner));
+  return executor->AcceptShuffle(request);
+}
+
+std::vector<std::string> WorkerHandler::ExecutorIds() {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<std::string> out;
+  for (const auto& [job, execs] : executors_)
+    for (const auto& [id, e] : execs) out.push_back(id);
+  return out;
+}
+
+Result<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOptions& options) {
+  std::unique_ptr<WorkerServer> w(new WorkerServer());
+  w->options_ = options;
+  std::error_code ec;
+  std::filesystem::create_directories(options.work_dir, ec);
+  if (ec) return Status::IOError("cannot create work dir " + options.work_dir + ": " + ec.message());
+
+  grpc::ServerBuilder builder;
+  int bound_port = 0;
+  builder.AddListeningPort(options.host + ":" + std::to_string(options.port),
+                           grpc::InsecureServerCredentials(), &bound_port);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.SetMaxSendMessageSize(64 << 20);
+  // The transport learns its own address (for local short-circuits) once the port is bound.
+  auto transport = std::make_unique<GrpcShuffleTransport>();
+  auto handler = std::make_unique<WorkerHandler>(options.work_dir, transport.get());
+  auto service = std::make_unique<WorkerGrpcService>(handler.get());
+  builder.RegisterService(service.get());
+  w->server_ = builder.BuildAndStart();
+  if (!w->server_ || bound_port == 0) {
+    return Status::Unavailable("cannot listen on " + options.host + ":" +
+                               std::to_string(options.port) + " (port in use?)");
+  }
+  std::string advertise = options.advertise_host.empty() ? options.host : options.advertise_host;
+  w->address_ = advertise + ":" + std::to_string(bound_port);
+  w->options_.port = bound_port;
+  transport->set_self(w->address_, handler.get());
+  w->transport_ = std::move(transport);
+  w->handler_ = std::move(handler);
+  w->service_ = std::move(service);
+  w->master_ = proto::Master::NewStub(MakeChannel(options.master));
+  spdlog::info("worker listening on {} ({} cores, {} MB), master {}", w->address_, options.cores,
+               options.memory_bytes >> 20, options.master);
+  w->heartbeat_ = std::thread([raw = w.get()] { raw->HeartbeatLoop(); });
+  return w;
+}
+
+WorkerServer::~WorkerServer() { Shutdown(); }
+
+void WorkerServer::Shutdown() {
+  if (stopping_.exchange(true)) return;
+  stop_cv_.notify_all();
+  if (heartbeat_.joinable()) heartbeat_.join();
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+}
+
+Status WorkerServer::Register() {
+  proto::RegisterWorkerRequest req;
+  auto* info = req.mutable_worker();
+  info->set_worker_id(worker_id_);
+  size_t colon = address_.rfind(':');
+  info->set_host(address_.substr(0, colon));
+  info->set_port(options_.port);
+  info->set_cores(options_.cores);
+  info->set_memory_bytes(options_.memory_bytes);
+  proto::RegisterWorkerReply reply;
+  auto ctx = MakeContext(kRpcTimeout);
+  SPATE_RETURN_IF_ERROR(
+      FromGrpcStatus(master_->RegisterWorker(ctx.get(), req, &reply), "register with master " + options_.master));
+  worker_id_ = reply.worker_id();
+  if (reply.heartbeat_interval_ms() > 0) heartbeat_interval_ms_ = reply.heartbeat_interval_ms();
+  spdlog::info("registered with master {} as {}", options_.master, worker_id_);
+  return Status::OK();
+}
+
+void WorkerServer::HeartbeatLoop() {
+  bool registered = false;
+  int64_t last_warn = 0;
+  while (!stopping_) {
+    Status s;
+    if (!registered) {
+      s = Register();
+      registered = s.ok();
+    } else {
+      proto::HeartbeatRequest req;
+      req.set_worker_id(worker_id_);
+      for (auto& id : handler_->ExecutorIds()) req.add_executor_ids(id);
+      proto::HeartbeatReply reply;
+      auto ctx = MakeContext(kRpcTimeout);
+      s = FromGrpcStatus(master_->Heartbeat(ctx.get(), req, &reply), "heartbeat to master");
+      if (s.ok() && reply.reregister()) {
+        spdlog::warn("master does not know this worker any more: registering again");
+        registered = false;
+        continue;
+      }
+    }
+    if (!s.ok() && NowMs() - last_warn > 10'000) {
+      spdlog::warn("{} (retrying)", s.ToString());
+      last_warn = NowMs();
+    }
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    stop_cv_.wait_for(lock, std::chrono::milliseconds(registered ? heartbeat_interval_ms_ : 500),
+                      [this] { return stopping_.load(); });
+  }
+}
+
+int RunWorker(int argc, char** argv) {
+  CLI::App app("spate-worker: runs executors for the Spate master and serves their shuffle",
+               "spate-worker");
+  std::string master = "spate://127.0.0.1:7077";
+  std::string memory = "4G";
+  std::string log_level = "info";
+  WorkerOptions o;
+  app.add_option("--master", master, "master URL spate://HOST:PORT")->capture_default_str();
+  app.add_option("--cores", o.cores, "cores offered to executors")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--memory", memory, "memory offered to executors (e.g. 4G)")
+      ->capture_default_str();
+  app.add_option("--work-dir", o.work_dir, "directory for executor state")->capture_default_str();
+  app.add_option("--host", o.host, "address to bind")->capture_default_str();
+  app.add_option("--port", o.port, "port to bind (0: any free port)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--advertise-host", o.advertise_host,
+                 "host name others use to reach this worker (default: --host)");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
+      ->capture_default_str();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  if (Status s = InitLogging("worker", log_level); !s.ok()) {
+    std::fprintf(stderr, "spate-worker: %s\n", s.message().c_str());
+    return 2;
+  }
+  auto url = ParseMasterUrl(master);
+  auto mem = ParseBytes(memory);
+  if (!url.ok() || !mem.ok()) {
+    std::fprintf(stderr, "spate-worker: %s\n",
+                 (!url.ok() ? url.status() : mem.status()).message().c_str());
+    return 2;
+  }
+  o.master = *url;
+  o.memory_bytes = *mem;
+  auto server = WorkerServer::Start(o);
+  if (!server.ok()) {
+    std::fprintf(stderr, "spate-worker: %s\n", server.status().message().c_str());
+    return 1;
+  }
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  while (!g_signalled) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  spdlog::info("shutting down");
+  (*server)->Shutdown();
+  return 0;
+}
+
+}  // namespace spate::worker
