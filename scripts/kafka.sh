@@ -169,6 +169,11 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 
+# After a crash (kill -9) the restarted broker cannot register until its old session
+# expires: 9 s by default, 4 s here, so fault tests get their broker back sooner.
+broker.session.timeout.ms=4000
+broker.heartbeat.interval.ms=1000
+
 # Topics are made on purpose (spate-topics), never by a typo.
 auto.create.topics.enable=false
 delete.topic.enable=true
