@@ -42,9 +42,11 @@ struct RetryPolicy {
 
 /// Calls `attempt` until it succeeds, fails with a non-retryable code, or the policy is spent.
 /// `sleep` is injectable for tests.
-Status RetryCall(const RetryPolicy& policy, const std::function<Status()>& attempt,
-                 const std::function<void(std::chrono::milliseconds)>& sleep =
-                     [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); });
+Status RetryCall(
+    const RetryPolicy& policy, const std::function<Status()>& attempt,
+    const std::function<void(std::chrono::milliseconds)>& sleep = [](std::chrono::milliseconds d) {
+      std::this_thread::sleep_for(d);
+    });
 
 /// Wall-clock milliseconds since the epoch.
 int64_t NowMs();

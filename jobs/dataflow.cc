@@ -15,12 +15,18 @@ std::string Lower(std::string s) {
 
 std::string_view FieldValue(const LogRecordView& r, RecordField f) {
   switch (f) {
-    case kFieldStatus: return r.status;
-    case kFieldSeverity: return r.severity;
-    case kFieldSourceIp: return r.source_ip;
-    case kFieldUserId: return r.user_id;
-    case kFieldContent: return r.content;
-    default: return {};
+    case kFieldStatus:
+      return r.status;
+    case kFieldSeverity:
+      return r.severity;
+    case kFieldSourceIp:
+      return r.source_ip;
+    case kFieldUserId:
+      return r.user_id;
+    case kFieldContent:
+      return r.content;
+    default:
+      return {};
   }
 }
 
@@ -28,13 +34,20 @@ std::string_view FieldValue(const LogRecordView& r, RecordField f) {
 
 std::string_view FieldName(RecordField field) {
   switch (field) {
-    case kFieldTimestamp: return "timestamp";
-    case kFieldStatus: return "status";
-    case kFieldSeverity: return "severity";
-    case kFieldSourceIp: return "source_ip";
-    case kFieldUserId: return "user_id";
-    case kFieldContent: return "content";
-    default: return "?";
+    case kFieldTimestamp:
+      return "timestamp";
+    case kFieldStatus:
+      return "status";
+    case kFieldSeverity:
+      return "severity";
+    case kFieldSourceIp:
+      return "source_ip";
+    case kFieldUserId:
+      return "user_id";
+    case kFieldContent:
+      return "content";
+    default:
+      return "?";
   }
 }
 

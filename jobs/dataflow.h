@@ -30,15 +30,15 @@ struct Predicate {
 /// What an executor runs for stage 1 and stage 2. Immutable, cheap to copy.
 struct CompiledPlan {
   std::vector<Predicate> filters;
-  uint32_t required_fields = 0;      ///< fields the parser must extract
-  std::string prefilter;             ///< lower-case needle every matching record contains ("" = none)
+  uint32_t required_fields = 0;  ///< fields the parser must extract
+  std::string prefilter;         ///< lower-case needle every matching record contains ("" = none)
   RecordField key_field = kFieldUserId;
   std::string key_column = "user_id";
   std::string count_column = "count";
   int64_t window_ms = 10'000;
   int64_t watermark_delay_ms = 10'000;
-  int64_t having_more_than = 0;      ///< emit a row when count > this
-  std::string description;           ///< one line, for status pages
+  int64_t having_more_than = 0;  ///< emit a row when count > this
+  std::string description;       ///< one line, for status pages
 };
 
 /// Builder for a CompiledPlan. Methods return *this for chaining; Compile() validates.

@@ -28,8 +28,10 @@ Result<CompiledPlan> ParseAndBuild(CLI::App& app, const std::vector<std::string>
 }
 
 Result<CompiledPlan> BuildCrashDetector(const std::vector<std::string>& args) {
-  CLI::App app("crash-detector: users with more than THRESHOLD High/Critical records "
-               "mentioning KEYWORD per event-time window", "crash-detector");
+  CLI::App app(
+      "crash-detector: users with more than THRESHOLD High/Critical records "
+      "mentioning KEYWORD per event-time window",
+      "crash-detector");
   WindowArgs w;
   std::string keyword = "crash";
   std::string severities = "High,Critical";
@@ -63,8 +65,10 @@ Result<CompiledPlan> BuildCrashDetector(const std::vector<std::string>& args) {
 }
 
 Result<CompiledPlan> BuildLogsProcessor(const std::vector<std::string>& args) {
-  CLI::App app("logs-processor: High-severity records mentioning KEYWORD, counted per "
-               "source_ip per event-time window (the exercise's baseline)", "logs-processor");
+  CLI::App app(
+      "logs-processor: High-severity records mentioning KEYWORD, counted per "
+      "source_ip per event-time window (the exercise's baseline)",
+      "logs-processor");
   WindowArgs w;
   w.threshold = 0;
   std::string keyword = "vulnerability";

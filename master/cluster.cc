@@ -97,8 +97,8 @@ bool WorkerRegistry::IsAlive(const std::string& id) const {
   return it != workers_.end() && it->second.alive;
 }
 
-Result<std::vector<std::string>> PlaceExecutors(const std::vector<WorkerRecord>& workers,
-                                                int count, int cores, int64_t memory) {
+Result<std::vector<std::string>> PlaceExecutors(const std::vector<WorkerRecord>& workers, int count,
+                                                int cores, int64_t memory) {
   std::vector<WorkerRecord> live;
   for (const auto& w : workers)
     if (w.alive) live.push_back(w);
@@ -144,9 +144,9 @@ void AssignWork(std::vector<proto::ExecutorAssignment>* executors, int kafka_par
   for (int s = 0; s < shuffle_partitions; ++s) {
     auto& e = (*executors)[s % n];
     e.add_shuffle_partitions(s);
-    KeyGroupRange r = RangeOfPartition(static_cast<uint32_t>(s),
-                                       static_cast<uint32_t>(shuffle_partitions),
-                                       static_cast<uint32_t>(key_groups));
+    KeyGroupRange r =
+        RangeOfPartition(static_cast<uint32_t>(s), static_cast<uint32_t>(shuffle_partitions),
+                         static_cast<uint32_t>(key_groups));
     auto* kg = e.add_key_groups();
     kg->set_begin(r.begin);
     kg->set_end(r.end);

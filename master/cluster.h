@@ -66,8 +66,8 @@ class WorkerRegistry {
 /// Chooses a worker for each of `count` executors of `cores` and `memory`, spreading them
 /// over workers (Spark's spreadOut) and never over-committing a worker. ResourceExhausted with
 /// a message saying what is missing when the live workers cannot host them all.
-Result<std::vector<std::string>> PlaceExecutors(const std::vector<WorkerRecord>& workers,
-                                                int count, int cores, int64_t memory);
+Result<std::vector<std::string>> PlaceExecutors(const std::vector<WorkerRecord>& workers, int count,
+                                                int cores, int64_t memory);
 
 /// Gives executor i the Kafka partitions p with p % n == i and the shuffle partitions s with
 /// s % n == i, each shuffle partition with its key-group range.

@@ -26,8 +26,7 @@ int64_t ConfDurationMs(const proto::JobSpec& spec, const std::string& key, int64
 }
 
 int64_t Since(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               t)
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
       .count();
 }
 
@@ -71,7 +70,9 @@ JobRunner::~JobRunner() {
   if (thread_.joinable()) thread_.join();
 }
 
-void JobRunner::Start() { thread_ = std::thread([this] { Run(); }); }
+void JobRunner::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
 
 void JobRunner::Kill() {
   kill_ = true;
@@ -152,8 +153,8 @@ spate::Status JobRunner::Admit() {
   // Topic layout first: it decides how many stage-1 tasks there are.
   SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec_.bootstrap()));
   SPATE_ASSIGN_OR_RETURN(int partitions, PartitionCount(kafka.get(), spec_.topic(), 10'000));
-  SPATE_ASSIGN_OR_RETURN(sink_, MakeSink(spec_.sink(), {plan_.key_column, plan_.count_column},
-                                         spec_.bootstrap()));
+  SPATE_ASSIGN_OR_RETURN(
+      sink_, MakeSink(spec_.sink(), {plan_.key_column, plan_.count_column}, spec_.bootstrap()));
   const int n = spec_.num_executors();
   while (!kill_) {
     auto placement = PlaceExecutors(ctx_.registry->Snapshot(), n, spec_.executor_cores(),
@@ -190,8 +191,9 @@ spate::Status JobRunner::Admit() {
       *req.mutable_executor() = a;
       proto::LaunchExecutorReply reply;
       auto ctx = MakeContext(kControlTimeout);
-      launched = FromGrpcStatus(ctx_.clients->For(a.address())->LaunchExecutor(ctx.get(), req, &reply),
-                                "LaunchExecutor on " + a.worker_id());
+      launched =
+          FromGrpcStatus(ctx_.clients->For(a.address())->LaunchExecutor(ctx.get(), req, &reply),
+                         "LaunchExecutor on " + a.worker_id());
     }
     if (launched.ok()) {
       std::lock_guard<std::mutex> lock(mu_);
@@ -285,8 +287,8 @@ spate::Status JobRunner::RunBatches() {
       plan.set_watermark_ms(watermark_);
       if (ranges.empty()) {
         // No data: run an empty batch only when the watermark moved (windows may close).
-        int64_t next = NextWatermark(event_times_, trigger_ms, idle_ms,
-                                     plan_.watermark_delay_ms, watermark_);
+        int64_t next =
+            NextWatermark(event_times_, trigger_ms, idle_ms, plan_.watermark_delay_ms, watermark_);
         if (next == watermark_) {
           last_batch_start_ms_ = trigger_ms;
           continue;
@@ -325,8 +327,8 @@ struct JobRunner::StageOneResult {
   spate::Result<proto::SourceTaskReply> reply = spate::Status::Internal("not run");
 };
 
-spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt,
-                                  int64_t trigger_gap_ms, int64_t planning_ms) {
+spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int64_t trigger_gap_ms,
+                                  int64_t planning_ms) {
   const auto batch_started = std::chrono::steady_clock::now();
   const int64_t task_timeout_ms = ConfDurationMs(spec_, "spate.task.timeout", 600'000);
   const int S = spec_.shuffle_partitions();
@@ -353,7 +355,9 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt,
   std::vector<std::future<StageOneResult>> stage1;
   for (const auto& range : plan.ranges()) {
     const auto* owner = OwnerOfKafkaPartition(range.partition());
-    if (!owner) return spate::Status::Internal("no executor owns partition " + std::to_string(range.partition()));
+    if (!owner)
+      return spate::Status::Internal("no executor owns partition " +
+                                     std::to_string(range.partition()));
     proto::SourceTaskRequest req;
     req.set_job_id(job_id_);
     req.set_executor_id(owner->executor_id());
@@ -371,9 +375,9 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt,
       r.executor_id = exec_id;
       proto::SourceTaskReply reply;
       auto ctx = MakeContext(std::chrono::milliseconds(task_timeout_ms));
-      spate::Status st = FromGrpcStatus(stub->RunSourceTask(ctx.get(), req, &reply),
-                                        "RunSourceTask(partition " +
-                                            std::to_string(range.partition()) + ") on " + addr);
+      spate::Status st = FromGrpcStatus(
+          stub->RunSourceTask(ctx.get(), req, &reply),
+          "RunSourceTask(partition " + std::to_string(range.partition()) + ") on " + addr);
       if (st.ok()) {
         r.reply = std::move(reply);
       } else {
@@ -420,9 +424,9 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt,
     stage2.push_back(std::async(std::launch::async, [=]() -> spate::Result<proto::StateTaskReply> {
       proto::StateTaskReply reply;
       auto ctx = MakeContext(std::chrono::milliseconds(task_timeout_ms));
-      SPATE_RETURN_IF_ERROR(FromGrpcStatus(stub->RunStateTask(ctx.get(), req, &reply),
-                                           "RunStateTask(shuffle partition " + std::to_string(s) +
-                                               ") on " + addr));
+      SPATE_RETURN_IF_ERROR(
+          FromGrpcStatus(stub->RunStateTask(ctx.get(), req, &reply),
+                         "RunStateTask(shuffle partition " + std::to_string(s) + ") on " + addr));
       return reply;
     }));
   }
@@ -441,11 +445,13 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt,
   for (const auto& r : s2)
     for (const auto& row : r.rows()) rows.push_back(row);
   std::sort(rows.begin(), rows.end(), [](const proto::ResultRow& a, const proto::ResultRow& b) {
-    if (a.window_start_ms() != b.window_start_ms()) return a.window_start_ms() < b.window_start_ms();
+    if (a.window_start_ms() != b.window_start_ms())
+      return a.window_start_ms() < b.window_start_ms();
     if (a.count() != b.count()) return a.count() > b.count();
     return a.key() < b.key();
   });
-  SPATE_RETURN_IF_ERROR(sink_->WriteBatch(plan.batch_id(), rows).WithContext("sink " + sink_->Describe()));
+  SPATE_RETURN_IF_ERROR(
+      sink_->WriteBatch(plan.batch_id(), rows).WithContext("sink " + sink_->Describe()));
 
   const int64_t now = NowMs();
   for (const auto& r : s1) {
@@ -542,11 +548,11 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt,
       if (results_.size() > kKeptResultBatches) results_.pop_front();
     }
   }
-  spdlog::info("job {}: batch {} committed: {} rows in {} ms ({} matched, {} late, {} malformed, "
-               "{} emitted, watermark {})",
-               job_id_, plan.batch_id(), p.num_input_rows(), p.total_ms(), p.rows_matched(),
-               p.rows_dropped_by_watermark(), p.malformed_rows(), p.rows_emitted(),
-               plan.watermark_ms());
+  spdlog::info(
+      "job {}: batch {} committed: {} rows in {} ms ({} matched, {} late, {} malformed, "
+      "{} emitted, watermark {})",
+      job_id_, plan.batch_id(), p.num_input_rows(), p.total_ms(), p.rows_matched(),
+      p.rows_dropped_by_watermark(), p.malformed_rows(), p.rows_emitted(), plan.watermark_ms());
   return spate::Status::OK();
 }
 

@@ -76,10 +76,9 @@ Status ValidateJobSpec(proto::JobSpec* spec) {
   if (spec->shuffle_partitions() <= 0) spec->set_shuffle_partitions(spec->num_executors());
   if (spec->key_groups() <= 0) spec->set_key_groups(128);
   if (spec->shuffle_partitions() > spec->key_groups()) {
-    return Status::InvalidArgument("spate.sql.shuffle.partitions (" +
-                                   std::to_string(spec->shuffle_partitions()) +
-                                   ") must not exceed spate.key-groups (" +
-                                   std::to_string(spec->key_groups()) + ")");
+    return Status::InvalidArgument(
+        "spate.sql.shuffle.partitions (" + std::to_string(spec->shuffle_partitions()) +
+        ") must not exceed spate.key-groups (" + std::to_string(spec->key_groups()) + ")");
   }
   if (spec->topic().empty()) return Status::InvalidArgument("no --topic given");
   if (spec->bootstrap().empty()) return Status::InvalidArgument("no --bootstrap given");

@@ -64,7 +64,7 @@ Status MetaStore::WritePlan(const std::string& job_id, const proto::BatchPlan& p
 }
 
 Result<std::optional<proto::BatchPlan>> MetaStore::ReadPlan(const std::string& job_id,
-                                                             int64_t batch_id) {
+                                                            int64_t batch_id) {
   std::string value;
   auto s = db_->Get(rocksdb::ReadOptions(), BatchKey(job_id, "offsets", batch_id), &value);
   if (s.IsNotFound()) return std::optional<proto::BatchPlan>();

@@ -22,8 +22,8 @@ std::vector<proto::PartitionRange> PlanRanges(const std::map<int32_t, int64_t>& 
     int64_t take = l;
     if (max_offsets > 0 && total > max_offsets) {
       // Proportional share, computed in floating point to avoid overflow of l * max_offsets.
-      double share = static_cast<double>(l) * static_cast<double>(max_offsets) /
-                     static_cast<double>(total);
+      double share =
+          static_cast<double>(l) * static_cast<double>(max_offsets) / static_cast<double>(total);
       take = std::clamp<int64_t>(static_cast<int64_t>(share), 1, l);
     }
     proto::PartitionRange r;

@@ -93,10 +93,10 @@ class KafkaSink : public Sink {
 
 std::string RowToJson(const proto::ResultRow& row, const RowSchema& schema) {
   // nlohmann::json escapes the key, which comes from the outside world.
-  return "{\"window_start\":\"" + FormatUtcSeconds(row.window_start_ms()) +
-         "\",\"window_end\":\"" + FormatUtcSeconds(row.window_end_ms()) + "\"," +
-         nlohmann::json(schema.key_column).dump() + ":" + nlohmann::json(row.key()).dump() +
-         "," + nlohmann::json(schema.count_column).dump() + ":" + std::to_string(row.count()) + "}";
+  return "{\"window_start\":\"" + FormatUtcSeconds(row.window_start_ms()) + "\",\"window_end\":\"" +
+         FormatUtcSeconds(row.window_end_ms()) + "\"," + nlohmann::json(schema.key_column).dump() +
+         ":" + nlohmann::json(row.key()).dump() + "," + nlohmann::json(schema.count_column).dump() +
+         ":" + std::to_string(row.count()) + "}";
 }
 
 std::string FormatConsoleBatch(int64_t batch_id, const std::vector<proto::ResultRow>& rows,
@@ -113,9 +113,9 @@ std::string FormatConsoleBatch(int64_t batch_id, const std::vector<proto::Result
     for (int i = 0; i < 3; ++i) width[i] = std::max(width[i], row[i].size());
   std::string sep = "+";
   for (int i = 0; i < 3; ++i) sep += std::string(width[i], '-') + "+";
-  std::string out = "-------------------------------------------\nBatch: " +
-                    std::to_string(batch_id) +
-                    "\n-------------------------------------------\n" + sep + "\n";
+  std::string out =
+      "-------------------------------------------\nBatch: " + std::to_string(batch_id) +
+      "\n-------------------------------------------\n" + sep + "\n";
   for (size_t r = 0; r < cells.size(); ++r) {
     out += "|";
     for (int i = 0; i < 3; ++i) {
@@ -151,8 +151,7 @@ Result<std::unique_ptr<Sink>> MakeSink(const std::string& spec, const RowSchema&
   SPATE_ASSIGN_OR_RETURN(auto producer,
                          MakeKafkaClient(RD_KAFKA_PRODUCER, bootstrap,
                                          {{"enable.idempotence", "true"}, {"linger.ms", "5"}}));
-  SPATE_RETURN_IF_ERROR(PartitionCount(producer.get(), topic, 10'000).status().WithContext(
-      "sink"));
+  SPATE_RETURN_IF_ERROR(PartitionCount(producer.get(), topic, 10'000).status().WithContext("sink"));
   return std::unique_ptr<Sink>(new KafkaSink(std::move(producer), topic, schema));
 }
 

@@ -18,7 +18,8 @@ struct RowSchema {
 };
 
 /// One result row as a JSON line (no newline):
-/// {"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"u","crash_count":5}
+/// {"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11
+/// 14:43:00","user_id":"u","crash_count":5}
 std::string RowToJson(const proto::ResultRow& row, const RowSchema& schema);
 
 /// The exercise's console table for one batch ("Batch: N" block).

@@ -18,7 +18,7 @@ if ! scripts/kafka.sh status >/dev/null 2>&1; then
   started_kafka=1
 fi
 cleanup() {
-  if [ "$started_kafka" = 1 ]; then scripts/kafka.sh stop || true; fi
+  if [ "$started_kafka" = 1 ]; then "$root/scripts/kafka.sh" stop || true; fi
 }
 trap cleanup EXIT
 

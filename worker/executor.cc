@@ -55,8 +55,9 @@ Result<std::unique_ptr<Executor>> Executor::Make(const proto::LaunchExecutorRequ
     for (const auto& [k, v] : request.spec().conf()) {
       if (k.rfind(kKafkaConfPrefix, 0) == 0) overrides[k.substr(sizeof(kKafkaConfPrefix) - 1)] = v;
     }
-    SPATE_ASSIGN_OR_RETURN(int64_t stall_ms,
-                           ParseDurationMs(ConfOr(request.spec(), "spate.source.stall-timeout", "30s")));
+    SPATE_ASSIGN_OR_RETURN(
+        int64_t stall_ms,
+        ParseDurationMs(ConfOr(request.spec(), "spate.source.stall-timeout", "30s")));
     std::string bootstrap = request.spec().bootstrap();
     readers = [bootstrap, overrides, stall_ms]() {
       return MakeKafkaReader(bootstrap, overrides, stall_ms);
@@ -107,7 +108,8 @@ Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRe
   auto started = std::chrono::steady_clock::now();
 
   const uint32_t shuffle_partitions = static_cast<uint32_t>(request.targets_size());
-  if (shuffle_partitions == 0) return Status::InvalidArgument("source task without shuffle targets");
+  if (shuffle_partitions == 0)
+    return Status::InvalidArgument("source task without shuffle targets");
   Stage1Aggregator agg(plan_, request.watermark_ms(), static_cast<uint32_t>(spec_.key_groups()),
                        shuffle_partitions, prefilter_);
   SPATE_ASSIGN_OR_RETURN(auto reader, TakeReader());
@@ -220,10 +222,9 @@ Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskReque
     // Stage 1 replies only after its pushes were acknowledged, so the blocks are normally
     // here already; the wait only covers a reordering inside this process.
     if (!inbox_cv_.wait_for(lock, std::chrono::seconds(10), complete)) {
-      return Status::FailedPrecondition("shuffle blocks of batch " +
-                                        std::to_string(request.batch_id()) + " partition " +
-                                        std::to_string(request.shuffle_partition()) +
-                                        " are missing on " + executor_id());
+      return Status::FailedPrecondition(
+          "shuffle blocks of batch " + std::to_string(request.batch_id()) + " partition " +
+          std::to_string(request.shuffle_partition()) + " are missing on " + executor_id());
     }
     auto it = inbox_.find(key);
     if (it != inbox_.end()) {
@@ -266,8 +267,8 @@ Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskReque
     }
   }
   SPATE_ASSIGN_OR_RETURN(ApplyResult applied,
-                         state_->ApplyBatch(range, entries, request.watermark_ms(),
-                                            plan_.window_ms, plan_.having_more_than));
+                         state_->ApplyBatch(range, entries, request.watermark_ms(), plan_.window_ms,
+                                            plan_.having_more_than));
   proto::StateTaskReply reply;
   for (const auto& row : applied.rows) {
     auto* r = reply.add_rows();

@@ -27,7 +27,9 @@ class KafkaReader : public PartitionReader {
     rd_kafka_topic_partition_list_add(list, topic.c_str(), partition)->offset = start;
     rd_kafka_resp_err_t err = rd_kafka_assign(rk_, list);
     rd_kafka_topic_partition_list_destroy(list);
-    if (err) return Status::Unavailable("assign " + Where(topic, partition) + ": " + rd_kafka_err2str(err));
+    if (err)
+      return Status::Unavailable("assign " + Where(topic, partition) + ": " +
+                                 rd_kafka_err2str(err));
 
     Status result = Consume(topic, partition, start, end, fn);
     rd_kafka_assign(rk_, nullptr);
@@ -68,10 +70,9 @@ class KafkaReader : public PartitionReader {
           failure = Status::NotFound(Where(topic, partition) + " does not exist");
         } else if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
                    m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
-          failure = Status::FailedPrecondition("planned offsets " + std::to_string(next) + ".." +
-                                               std::to_string(end) + " of " +
-                                               Where(topic, partition) +
-                                               " are no longer in Kafka (retention?)");
+          failure = Status::FailedPrecondition(
+              "planned offsets " + std::to_string(next) + ".." + std::to_string(end) + " of " +
+              Where(topic, partition) + " are no longer in Kafka (retention?)");
         }
         rd_kafka_message_destroy(m);
       }
@@ -82,8 +83,8 @@ class KafkaReader : public PartitionReader {
       } else if (now - last_progress > std::chrono::milliseconds(stall_timeout_ms_)) {
         return Status::Unavailable("no data from " + Where(topic, partition) + " for " +
                                    std::to_string(stall_timeout_ms_ / 1000) + "s at offset " +
-                                   std::to_string(next) + " (planned end " +
-                                   std::to_string(end) + "); is the broker up?");
+                                   std::to_string(next) + " (planned end " + std::to_string(end) +
+                                   "); is the broker up?");
       }
     }
     return Status::OK();
@@ -103,19 +104,14 @@ Result<std::unique_ptr<PartitionReader>> MakeKafkaReader(
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::map<std::string, std::string> settings = {
-      {"bootstrap.servers", bootstrap},
-      {"group.id", "spate-executor"},
-      {"enable.auto.commit", "false"},
-      {"enable.auto.offset.store", "false"},
-      {"enable.partition.eof", "true"},
-      {"auto.offset.reset", "error"},
-      {"fetch.wait.max.ms", "20"},
-      {"client.id", "spate-executor"},
+      {"bootstrap.servers", bootstrap}, {"group.id", "spate-executor"},
+      {"enable.auto.commit", "false"},  {"enable.auto.offset.store", "false"},
+      {"enable.partition.eof", "true"}, {"auto.offset.reset", "error"},
+      {"fetch.wait.max.ms", "20"},      {"client.id", "spate-executor"},
   };
   for (const auto& [k, v] : overrides) settings[k] = v;
   for (const auto& [k, v] : settings) {
-    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr)) !=
-        RD_KAFKA_CONF_OK) {
+    if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
       return Status::InvalidArgument("Kafka setting " + k + "=" + v + ": " + errstr);
     }

@@ -19,8 +19,8 @@ class PartitionReader {
   virtual ~PartitionReader() = default;
   /// Calls `fn` with each message value of [start, end) of `topic`/`partition`, in offset
   /// order. Fails (Unavailable) when no progress is made for the reader's stall timeout.
-  virtual Status ReadRange(const std::string& topic, int32_t partition, int64_t start,
-                           int64_t end, const std::function<void(std::string_view)>& fn) = 0;
+  virtual Status ReadRange(const std::string& topic, int32_t partition, int64_t start, int64_t end,
+                           const std::function<void(std::string_view)>& fn) = 0;
 };
 
 /// A librdkafka consumer (manual assignment, no group commits). `overrides` are librdkafka

@@ -10,8 +10,7 @@
 namespace spate::worker {
 
 Stage1Aggregator::Stage1Aggregator(const jobs::CompiledPlan& plan, int64_t watermark_ms,
-                                   uint32_t key_groups, uint32_t shuffle_partitions,
-                                   bool prefilter)
+                                   uint32_t key_groups, uint32_t shuffle_partitions, bool prefilter)
     : plan_(plan),
       watermark_ms_(watermark_ms),
       key_groups_(key_groups),

@@ -19,9 +19,9 @@ namespace spate::worker {
 struct SourceStats {
   int64_t records = 0;
   int64_t bytes = 0;
-  int64_t matched = 0;    ///< passed the job's filters (late ones included)
-  int64_t late = 0;       ///< matched, but their window had closed: dropped
-  int64_t malformed = 0;  ///< could not be evaluated (see by_reason)
+  int64_t matched = 0;                           ///< passed the job's filters (late ones included)
+  int64_t late = 0;                              ///< matched, but their window had closed: dropped
+  int64_t malformed = 0;                         ///< could not be evaluated (see by_reason)
   std::array<int64_t, 6> malformed_by_reason{};  ///< indexed by MalformedReason
   bool has_event_time = false;
   int64_t min_event_time_ms = 0;

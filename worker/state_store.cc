@@ -134,7 +134,8 @@ class MemoryStateStore : public WindowStateStore {
         ++it;
       }
     }
-    for (const auto& e : entries) state_[EncodeStateKey(e.key_group, e.window_start_ms, e.key)] += e.count;
+    for (const auto& e : entries)
+      state_[EncodeStateKey(e.key_group, e.window_start_ms, e.key)] += e.count;
     result.rows_merged = static_cast<int64_t>(entries.size());
     for (auto it = state_.lower_bound(EncodeStateKey(range.begin, INT64_MIN, ""));
          it != state_.end() && it->first < EncodeStateKey(range.end, INT64_MIN, ""); ++it) {

@@ -113,9 +113,10 @@ Status WorkerHandler::HandleLaunchExecutor(const proto::LaunchExecutorRequest& r
   std::lock_guard<std::mutex> lock(mu_);
   executors_[job][id] = std::move(executor);
   for (int32_t p : request.executor().shuffle_partitions()) shuffle_owner_[job][p] = id;
-  spdlog::info("launched executor {} of job {} ({} cores, kafka partitions {}, shuffle partitions {})",
-               id, job, request.executor().cores(), request.executor().kafka_partitions_size(),
-               request.executor().shuffle_partitions_size());
+  spdlog::info(
+      "launched executor {} of job {} ({} cores, kafka partitions {}, shuffle partitions {})", id,
+      job, request.executor().cores(), request.executor().kafka_partitions_size(),
+      request.executor().shuffle_partitions_size());
   return Status::OK();
 }
 
@@ -191,7 +192,8 @@ Result<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOptions& o
   w->options_ = options;
   std::error_code ec;
   std::filesystem::create_directories(options.work_dir, ec);
-  if (ec) return Status::IOError("cannot create work dir " + options.work_dir + ": " + ec.message());
+  if (ec)
+    return Status::IOError("cannot create work dir " + options.work_dir + ": " + ec.message());
 
   grpc::ServerBuilder builder;
   int bound_port = 0;
@@ -243,8 +245,8 @@ Status WorkerServer::Register() {
   info->set_memory_bytes(options_.memory_bytes);
   proto::RegisterWorkerReply reply;
   auto ctx = MakeContext(kRpcTimeout);
-  SPATE_RETURN_IF_ERROR(
-      FromGrpcStatus(master_->RegisterWorker(ctx.get(), req, &reply), "register with master " + options_.master));
+  SPATE_RETURN_IF_ERROR(FromGrpcStatus(master_->RegisterWorker(ctx.get(), req, &reply),
+                                       "register with master " + options_.master));
   worker_id_ = reply.worker_id();
   if (reply.heartbeat_interval_ms() > 0) heartbeat_interval_ms_ = reply.heartbeat_interval_ms();
   spdlog::info("registered with master {} as {}", options_.master, worker_id_);

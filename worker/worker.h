@@ -18,7 +18,7 @@
 namespace spate::worker {
 
 struct WorkerOptions {
-  std::string master;           ///< host:port of the master
+  std::string master;  ///< host:port of the master
   int cores = 2;
   int64_t memory_bytes = int64_t{4} << 30;
   std::string work_dir = "/tmp/spate-worker";
@@ -44,8 +44,7 @@ class WorkerHandler {
   std::vector<std::string> ExecutorIds();
 
  private:
-  Result<std::shared_ptr<Executor>> Find(const std::string& job_id,
-                                         const std::string& executor_id);
+  Result<std::shared_ptr<Executor>> Find(const std::string& job_id, const std::string& executor_id);
 
   std::string work_dir_;
   ShuffleTransport* transport_;

@@ -1,0 +1,444 @@
+#include "client/submit.h"
+
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include "common/config.h"
+#include "common/logging.h"
+#include "common/rpc.h"
+#include "common/window.h"
+#include "jobs/registry.h"
+#include "master/master.h"
+#include "master/sink.h"
+#include "proto/spate.grpc.pb.h"
+#include "worker/worker.h"
+
+namespace spate::client {
+namespace {
+
+constexpr auto kRpcTimeout = std::chrono::seconds(10);
+std::atomic<int> g_interrupts{0};
+void OnSignal(int) { ++g_interrupts; }
+
+Result<int64_t> ParsePositive(const std::string& key, const std::string& value) {
+  int64_t v = 0;
+  try {
+    size_t used = 0;
+    v = std::stoll(value, &used);
+    if (used != value.size()) throw std::invalid_argument(value);
+  } catch (...) {
+    return Status::InvalidArgument(key + " must be a number, not '" + value + "'");
+  }
+  if (v <= 0) return Status::InvalidArgument(key + " must be positive");
+  return v;
+}
+
+std::string Rate(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.0f", v);
+  return buf;
+}
+
+std::string EventTime(int64_t ms) {
+  if (ms == INT64_MIN) return "none";
+  if (ms == INT64_MAX) return "end of time";
+  return FormatUtcSeconds(ms);
+}
+
+std::string ProgressLine(const proto::BatchProgress& p) {
+  return "batch " + std::to_string(p.batch_id()) + ": " + std::to_string(p.num_input_rows()) +
+         " rows in " + std::to_string(p.total_ms()) + " ms (" +
+         Rate(p.processed_rows_per_second()) + " rows/s processed, " +
+         Rate(p.input_rows_per_second()) + " rows/s input), " + std::to_string(p.rows_matched()) +
+         " matched, " + std::to_string(p.rows_dropped_by_watermark()) + " late, " +
+         std::to_string(p.malformed_rows()) + " malformed, " + std::to_string(p.rows_emitted()) +
+         " rows out, watermark " + EventTime(p.watermark_ms());
+}
+
+class MasterClient {
+ public:
+  explicit MasterClient(const std::string& address)
+      : address_(address), stub_(proto::Master::NewStub(MakeChannel(address))) {}
+
+  template <typename Req, typename Rep, typename Fn>
+  Status Call(const char* what, Fn fn, const Req& req, Rep* rep) {
+    auto ctx = MakeContext(kRpcTimeout);
+    grpc::Status s = (stub_.get()->*fn)(ctx.get(), req, rep);
+    if (s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+        s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      return Status::Unavailable("cannot reach the master at " + address_ + " (" +
+                                 s.error_message() + ")");
+    }
+    return FromGrpcStatus(s, what);
+  }
+
+  Result<proto::GetJobReply> GetJob(const std::string& id, int64_t after, int history = 1) {
+    proto::GetJobRequest req;
+    req.set_job_id(id);
+    req.set_results_after_batch(after);
+    req.set_progress_history(history);
+    proto::GetJobReply rep;
+    SPATE_RETURN_IF_ERROR(Call("GetJob", &proto::Master::Stub::GetJob, req, &rep));
+    return rep;
+  }
+
+ private:
+  std::string address_;
+  std::unique_ptr<proto::Master::Stub> stub_;
+};
+
+bool Terminal(proto::JobState s) {
+  return s == proto::FINISHED || s == proto::FAILED || s == proto::KILLED;
+}
+
+// Follows a job until it ends: console tables on stdout, progress on stderr.
+int Attach(MasterClient& master, const std::string& job_id, bool print_tables, bool quiet) {
+  int64_t printed = -1;
+  int64_t last_progress = -1;
+  int handled_interrupts = 0;
+  std::string last_message;
+  while (true) {
+    auto reply = master.GetJob(job_id, printed);
+    if (!reply.ok()) {
+      std::fprintf(stderr, "spate-submit: %s\n", reply.status().message().c_str());
+      return 1;
+    }
+    const auto& st = reply->status();
+    master::RowSchema schema{st.key_column(), st.count_column()};
+    for (const auto& b : reply->results()) {
+      if (print_tables) {
+        std::vector<proto::ResultRow> rows(b.rows().begin(), b.rows().end());
+        std::fputs(master::FormatConsoleBatch(b.batch_id(), rows, schema).c_str(), stdout);
+        std::fflush(stdout);
+      }
+      printed = std::max(printed, b.batch_id());
+    }
+    if (!quiet && st.has_last_progress() && st.last_progress().batch_id() != last_progress &&
+        st.batches_committed() > 0) {
+      last_progress = st.last_progress().batch_id();
+      std::fprintf(stderr, "%s\n", ProgressLine(st.last_progress()).c_str());
+    }
+    if (!quiet && st.message() != last_message) {
+      last_message = st.message();
+      std::fprintf(stderr, "job %s: %s: %s\n", job_id.c_str(),
+                   proto::JobState_Name(st.state()).c_str(), st.message().c_str());
+    }
+    if (Terminal(st.state())) return st.state() == proto::FINISHED ? 0 : 1;
+    int interrupts = g_interrupts.load();
+    if (interrupts > handled_interrupts) {
+      handled_interrupts = interrupts;
+      proto::StopJobReply rep;
+      proto::KillJobReply krep;
+      if (interrupts == 1) {
+        std::fprintf(stderr, "stopping job %s after its running batch (Ctrl-C again to kill)\n",
+                     job_id.c_str());
+        proto::StopJobRequest req;
+        req.set_job_id(job_id);
+        (void)master.Call("StopJob", &proto::Master::Stub::StopJob, req, &rep);
+      } else {
+        proto::KillJobRequest req;
+        req.set_job_id(job_id);
+        (void)master.Call("KillJob", &proto::Master::Stub::KillJob, req, &krep);
+        return 130;
+      }
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+std::string JobList(const proto::ListJobsReply& reply) {
+  std::string out =
+      "JOB                         STATE       NAME            BATCHES   INPUT ROWS\n";
+  for (const auto& j : reply.jobs()) {
+    char line[256];
+    std::snprintf(line, sizeof(line), "%-27s %-11s %-15s %-9lld %lld\n", j.job_id().c_str(),
+                  proto::JobState_Name(j.state()).c_str(), j.spec().job_name().c_str(),
+                  static_cast<long long>(j.batches_committed()),
+                  static_cast<long long>(j.total_input_rows()));
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace
+
+Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
+  size_t eq = key_value.find('=');
+  if (eq == std::string::npos || eq == 0) {
+    return Status::InvalidArgument("--conf expects key=value, got '" + key_value + "'");
+  }
+  std::string key = key_value.substr(0, eq);
+  std::string value = key_value.substr(eq + 1);
+  (*spec->mutable_conf())[key] = value;
+  if (key == "spate.sql.shuffle.partitions" || key == "spark.sql.shuffle.partitions") {
+    SPATE_ASSIGN_OR_RETURN(int64_t n, ParsePositive(key, value));
+    spec->set_shuffle_partitions(static_cast<int32_t>(n));
+  } else if (key == "spate.key-groups") {
+    SPATE_ASSIGN_OR_RETURN(int64_t n, ParsePositive(key, value));
+    if (n > 32768) return Status::InvalidArgument("spate.key-groups must be at most 32768");
+    spec->set_key_groups(static_cast<int32_t>(n));
+  } else if (key == "spate.source.idle-timeout") {
+    SPATE_ASSIGN_OR_RETURN(int64_t ms, ParseDurationMs(value));
+    spec->set_idle_timeout_ms(ms);
+  } else if (key == "spate.source.stall-timeout" || key == "spate.task.timeout") {
+    SPATE_RETURN_IF_ERROR(ParseDurationMs(value).status().WithContext(key));
+  } else if (key == "spate.source.prefilter") {
+    if (value != "true" && value != "false") {
+      return Status::InvalidArgument("spate.source.prefilter must be true or false");
+    }
+  } else if (key.rfind("spate.kafka.", 0) != 0) {
+    return Status::InvalidArgument(
+        "unknown --conf key '" + key +
+        "' (known: spate.sql.shuffle.partitions, spate.key-groups, spate.source.idle-timeout, "
+        "spate.source.prefilter, spate.source.stall-timeout, spate.task.timeout, "
+        "spate.kafka.<librdkafka property>)");
+  }
+  return Status::OK();
+}
+
+Result<int> ParseLocalMaster(const std::string& master) {
+  if (master == "local") return 1;
+  if (master.rfind("local[", 0) != 0 || master.back() != ']') {
+    return Status::NotFound("not a local master");
+  }
+  std::string n = master.substr(6, master.size() - 7);
+  if (n == "*") return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  SPATE_ASSIGN_OR_RETURN(int64_t cores, ParsePositive("local[N]", n));
+  return static_cast<int>(cores);
+}
+
+std::string FormatStatus(const proto::GetJobReply& reply) {
+  const auto& st = reply.status();
+  std::string out = proto::JobState_Name(st.state()) + "\n";
+  out += "job:        " + st.job_id() + " (" + st.spec().job_name() + ")\n";
+  out += "message:    " + st.message() + "\n";
+  out += "batches:    " + std::to_string(st.batches_committed()) + " committed\n";
+  out += "input rows: " + std::to_string(st.total_input_rows()) + "\n";
+  out += "late rows:  " + std::to_string(st.total_rows_dropped_by_watermark()) +
+         " dropped behind the watermark\n";
+  out += "malformed:  " + std::to_string(st.total_malformed_rows()) + "\n";
+  out += "emitted:    " + std::to_string(st.total_rows_emitted()) + " rows\n";
+  for (const auto& e : st.executors()) {
+    std::string parts, ranges;
+    for (int p : e.kafka_partitions()) parts += (parts.empty() ? "" : ",") + std::to_string(p);
+    for (const auto& r : e.key_groups()) {
+      ranges += (ranges.empty() ? "" : ",") + std::to_string(r.begin()) + "-" +
+                std::to_string(r.end() - 1);
+    }
+    out += "executor:   " + e.executor_id() + " on " + e.worker_id() + " (" + e.address() + "), " +
+           std::to_string(e.cores()) + " cores, kafka partitions [" + parts + "], key groups [" +
+           ranges + "]\n";
+  }
+  if (st.has_last_progress() && st.batches_committed() > 0) {
+    out += "last:       " + ProgressLine(st.last_progress()) + "\n";
+  }
+  return out;
+}
+
+int RunSubmit(int argc, char** argv) {
+  CLI::App app(
+      "spate-submit: submit a job to a Spate cluster, or ask about jobs\n\n"
+      "  spate-submit [options] JOB [job arguments]   (jobs: crash-detector, logs-processor;\n"
+      "                                                 JOB --help lists a job's arguments)\n"
+      "  spate-submit --master URL --status JOB | --list | --kill JOB | --stop JOB [--drain]",
+      "spate-submit");
+  std::string master = "spate://127.0.0.1:7077";
+  proto::JobSpec spec;
+  int num_executors = 0, executor_cores = 0;
+  std::string executor_memory = "1G";
+  std::vector<std::string> confs;
+  std::string bootstrap = EnvOr("KAFKA_BROKER", "127.0.0.1:19092");
+  std::string topic = EnvOr("KAFKA_TOPIC", "logs");
+  std::string starting_offsets = "latest";
+  int64_t max_offsets = 0;
+  std::string trigger = "processing-time=1s";
+  std::string checkpoint_dir, sink = "console", name;
+  bool detach = false, list = false, drain = false, quiet = false;
+  std::string status_job, kill_job, stop_job, log_level = "warn";
+  app.add_option("--master", master, "spate://HOST:PORT, or local[N] to run in this process")
+      ->capture_default_str();
+  app.add_option("--num-executors", num_executors, "executors to start")
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--executor-cores", executor_cores, "concurrent tasks per executor")
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--executor-memory", executor_memory, "memory per executor (state cache, shuffle)")
+      ->capture_default_str();
+  app.add_option("--conf", confs, "key=value (e.g. spate.sql.shuffle.partitions=4)");
+  app.add_option("--bootstrap", bootstrap, "Kafka bootstrap servers (env KAFKA_BROKER)")
+      ->capture_default_str();
+  app.add_option("--topic", topic, "input topic (env KAFKA_TOPIC)")->capture_default_str();
+  app.add_option("--starting-offsets", starting_offsets, "earliest or latest")
+      ->capture_default_str();
+  app.add_option("--max-offsets-per-trigger", max_offsets, "bound on records per batch (0: none)")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--trigger", trigger, "processing-time=<duration> or available-now")
+      ->capture_default_str();
+  app.add_option("--checkpoint-dir", checkpoint_dir, "where job state is checkpointed");
+  app.add_option("--sink", sink, "console, file:DIR or kafka:TOPIC")->capture_default_str();
+  app.add_option("--name", name, "a name for the job");
+  app.add_flag("--detach", detach, "print the job id and return at once");
+  app.add_flag("--quiet", quiet, "no progress lines on stderr when attached");
+  app.add_option("--status", status_job, "print a job's state and progress");
+  app.add_flag("--list", list, "list the master's jobs");
+  app.add_option("--kill", kill_job, "kill a job");
+  app.add_option("--stop", stop_job, "stop a job after its running batch");
+  app.add_flag("--drain", drain, "with --stop: emit every open window first");
+  app.add_option("--log-level", log_level, "log level of an in-process (local) cluster")
+      ->capture_default_str();
+  app.prefix_command();
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  std::vector<std::string> rest = app.remaining();
+  if (Status s = InitLogging("submit", log_level); !s.ok()) {
+    std::fprintf(stderr, "spate-submit: %s\n", s.message().c_str());
+    return 2;
+  }
+  auto fail = [](const Status& s, int code) {
+    std::fprintf(stderr, "spate-submit: %s\n", s.message().c_str());
+    return code;
+  };
+
+  // An in-process cluster for local[N].
+  std::unique_ptr<master::MasterServer> local_master;
+  std::unique_ptr<worker::WorkerServer> local_worker;
+  std::string local_dir;
+  auto local = ParseLocalMaster(master);
+  std::string address;
+  if (local.ok()) {
+    if (!status_job.empty() || list || !kill_job.empty() || !stop_job.empty()) {
+      return fail(Status::InvalidArgument("--status, --list, --kill and --stop need a "
+                                          "spate://HOST:PORT master"),
+                  2);
+    }
+    local_dir =
+        (std::filesystem::temp_directory_path() / ("spate-local-" + std::to_string(::getpid())))
+            .string();
+    master::MasterOptions mo;
+    mo.port = 0;
+    mo.state_dir = local_dir + "/master";
+    auto m = master::MasterServer::Start(mo);
+    if (!m.ok()) return fail(m.status(), 1);
+    local_master = std::move(*m);
+    worker::WorkerOptions wo;
+    wo.master = local_master->address();
+    wo.cores = *local;
+    wo.memory_bytes = ParseBytes(executor_memory).ValueOr(int64_t{1} << 30) * 2;
+    wo.port = 0;
+    wo.work_dir = local_dir + "/worker";
+    auto w = worker::WorkerServer::Start(wo);
+    if (!w.ok()) return fail(w.status(), 1);
+    local_worker = std::move(*w);
+    address = local_master->address();
+    num_executors = 1;
+    executor_cores = *local;
+  } else {
+    auto url = ParseMasterUrl(master);
+    if (!url.ok()) return fail(url.status(), 2);
+    address = *url;
+  }
+  MasterClient client(address);
+  struct Cleanup {
+    std::string dir;
+    ~Cleanup() {
+      if (!dir.empty()) {
+        std::error_code ec;
+        std::filesystem::remove_all(dir, ec);
+      }
+    }
+  } cleanup{local_dir};
+
+  if (!status_job.empty()) {
+    auto reply = client.GetJob(status_job, INT64_MAX);
+    if (!reply.ok()) return fail(reply.status(), 1);
+    std::fputs(FormatStatus(*reply).c_str(), stdout);
+    return 0;
+  }
+  if (list) {
+    proto::ListJobsReply reply;
+    Status s =
+        client.Call("ListJobs", &proto::Master::Stub::ListJobs, proto::ListJobsRequest(), &reply);
+    if (!s.ok()) return fail(s, 1);
+    std::fputs(JobList(reply).c_str(), stdout);
+    return 0;
+  }
+  if (!kill_job.empty()) {
+    proto::KillJobRequest req;
+    req.set_job_id(kill_job);
+    proto::KillJobReply reply;
+    Status s = client.Call("KillJob", &proto::Master::Stub::KillJob, req, &reply);
+    if (!s.ok()) return fail(s, 1);
+    std::printf("killed %s\n", kill_job.c_str());
+    return 0;
+  }
+  if (!stop_job.empty()) {
+    proto::StopJobRequest req;
+    req.set_job_id(stop_job);
+    req.set_drain(drain);
+    proto::StopJobReply reply;
+    Status s = client.Call("StopJob", &proto::Master::Stub::StopJob, req, &reply);
+    if (!s.ok()) return fail(s, 1);
+    std::printf("stopping %s%s\n", stop_job.c_str(), drain ? " (draining)" : "");
+    return 0;
+  }
+
+  if (rest.empty()) {
+    return fail(Status::InvalidArgument("no job given (jobs: crash-detector, logs-processor; "
+                                        "see --help)"),
+                2);
+  }
+  spec.set_job_name(rest.front());
+  for (size_t i = 1; i < rest.size(); ++i) spec.add_job_args(rest[i]);
+  {
+    auto plan = jobs::BuildJob(spec.job_name(), {rest.begin() + 1, rest.end()});
+    if (!plan.ok()) {
+      bool help = plan.status().message().find("Usage:") != std::string::npos ||
+                  plan.status().message().find("Options:") != std::string::npos;
+      std::fprintf(help ? stdout : stderr, "%s%s\n",
+                   help ? "" : "spate-submit: ", plan.status().message().c_str());
+      return help ? 0 : 2;
+    }
+  }
+  spec.set_num_executors(num_executors > 0 ? num_executors : 1);
+  spec.set_executor_cores(executor_cores > 0 ? executor_cores : 1);
+  auto mem = ParseBytes(executor_memory);
+  if (!mem.ok()) return fail(mem.status().WithContext("--executor-memory"), 2);
+  spec.set_executor_memory_bytes(*mem);
+  for (const auto& c : confs) {
+    if (Status s = ApplyConf(c, &spec); !s.ok()) return fail(s, 2);
+  }
+  spec.set_bootstrap(bootstrap);
+  spec.set_topic(topic);
+  spec.set_starting_offsets(starting_offsets);
+  spec.set_max_offsets_per_trigger(max_offsets);
+  spec.set_trigger(trigger);
+  spec.set_checkpoint_dir(checkpoint_dir);
+  spec.set_sink(sink);
+  spec.set_app_name(name.empty() ? spec.job_name() : name);
+
+  proto::SubmitJobRequest req;
+  *req.mutable_spec() = spec;
+  proto::SubmitJobReply reply;
+  Status s = client.Call("submit", &proto::Master::Stub::SubmitJob, req, &reply);
+  if (!s.ok()) {
+    return fail(s, s.code() == StatusCode::kInvalidArgument ? 2 : 1);
+  }
+  if (detach) {
+    std::printf("%s\n", reply.job_id().c_str());
+    return 0;
+  }
+  if (!quiet) std::fprintf(stderr, "submitted %s\n", reply.job_id().c_str());
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  return Attach(client, reply.job_id(), sink == "console", quiet);
+}
+
+}  // namespace spate::client
