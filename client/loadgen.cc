@@ -1012,6 +1012,8 @@ Result<rd_kafka_t*> MakeProducer(const LoadgenOptions& o, bool for_metadata, voi
       {"bootstrap.servers", o.bootstrap},
       {"client.id", "spate-loadgen"},
       {"allow.auto.create.topics", "false"},
+      // An idle connection closed by the broker is normal, not worth a log line.
+      {"log.connection.close", "false"},
       {"socket.connection.setup.timeout.ms", std::to_string(o.connect_timeout_ms)},
   };
   if (!for_metadata) {
@@ -1462,8 +1464,8 @@ Status RunLoadgen(const LoadgenOptions& options, const std::atomic<bool>* stop,
     if (options.progress_interval_ms > 0 && now >= next_report) {
       uint64_t acked = shared.acked.load();
       double dt = std::chrono::duration<double>(now - last_time).count();
-      spdlog::info("sent={} acked={} failed={} rate={}/s", shared.sent.load(), acked,
-                   shared.failed.load(), Human(static_cast<double>(acked - last_acked) / dt));
+      spdlog::info("sent={} acked={} failed={} rate={:.0f}/s", shared.sent.load(), acked,
+                   shared.failed.load(), static_cast<double>(acked - last_acked) / dt);
       last_time = now;
       last_acked = acked;
       next_report += std::chrono::milliseconds(options.progress_interval_ms);
