@@ -1,6 +1,10 @@
 #include "common/log_record.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -239,6 +243,16 @@ TEST_CASE("numeric timestamps must be int64 integer literals", "[unit]") {
   CHECK(ts("1768142570123").value() == 1768142570123);
   CHECK(ts("9223372036854775807").value() == std::numeric_limits<int64_t>::max());
   CHECK(ts("-9223372036854775808").value() == std::numeric_limits<int64_t>::min());
+  CHECK(ts("12345678").value() == 12345678);
+  CHECK(ts("-87654321").value() == -87654321);
+  CHECK(ts("123456789012345678").value() == 123456789012345678);
+  CHECK(ts("1234567890123456789").value() == 1234567890123456789);
+  CHECK(ts("9").value() == 9);
+  for (std::string_view invalid :
+       {"00", "-01", "0123456789", "1234567a", "12345678-", "--1", "1-2", "12345678.", "1.2.3"}) {
+    INFO(invalid);
+    CHECK(ts(invalid).status().message() == "not_json");
+  }
   for (std::string_view bad :
        {"1.5", "1.0", "1e3", "1E3", "1e30", "-0.0", "9223372036854775808", "-9223372036854775809",
         "18446744073709551616", "99999999999999999999999999999", "1e400"}) {
@@ -470,6 +484,38 @@ TEST_CASE("ParsePadded parses in place like Parse", "[unit]") {
   dirty.append(RecordParser::kPadding, 'x');
   CHECK(parser.ParsePadded(std::string_view(dirty.data(), kRecord.size()), kAllFields, &a).ok());
   CHECK(a.user_id == "user_1836");
+}
+
+TEST_CASE("a record that ends right before an unreadable page parses without touching it",
+          "[unit]") {
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  void* mem = mmap(nullptr, 2 * page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  REQUIRE(mem != MAP_FAILED);
+  char* base = static_cast<char*>(mem);
+  REQUIRE(mprotect(base + page, page, PROT_NONE) == 0);  // any read past the record faults
+  RecordParser parser;
+  LogRecordView r;
+  // The record at the very end of the page (copied), then at offsets that let the parser read
+  // in place (the padding stays within the page), then escaped and broken ones at the edge.
+  for (size_t gap : {size_t{0}, size_t{1}, size_t{63}, size_t{64}, size_t{65}, size_t{200}}) {
+    char* at = base + page - gap - kRecord.size();
+    std::memcpy(at, kRecord.data(), kRecord.size());
+    INFO("gap " << gap);
+    REQUIRE(parser.Parse(std::string_view(at, kRecord.size()), kAllFields, &r).ok());
+    CHECK(r.content == "Application crash detected in module auth");
+    CHECK(PointsInto(r.user_id, std::string_view(at, kRecord.size())));
+  }
+  const std::string_view edge_cases[] = {R"({"user_id": "a\"b", "timestamp": 1})",
+                                         R"({"user_id": "a", "timestamp": 12345678})",
+                                         R"({"user_id": "a", "timestamp": 1)", R"({"user_id)"};
+  for (std::string_view json : edge_cases) {
+    char* at = base + page - json.size();
+    std::memcpy(at, json.data(), json.size());
+    (void)parser.Parse(std::string_view(at, json.size()), kFieldUserId | kFieldTimestamp, &r);
+  }
+  CHECK(parser.Parse(std::string_view(base + page - 2, 2), 0, &r).reason ==
+        MalformedReason::kNotJson);  // the page's last two bytes, "id": no fault
+  munmap(mem, 2 * page);
 }
 
 TEST_CASE("nesting in ignored fields is bounded", "[unit]") {
