@@ -48,7 +48,10 @@ class KafkaReader : public PartitionReader {
     int64_t next = start;
     auto last_progress = std::chrono::steady_clock::now();
     while (next < end) {
-      ssize_t n = rd_kafka_consume_batch_queue(queue_, 200, msgs.data(), kBatch);
+      // librdkafka's batch call waits its whole timeout unless the batch fills, so take what
+      // is queued without waiting, and block (briefly, for one message) only when nothing is.
+      ssize_t n = rd_kafka_consume_batch_queue(queue_, 0, msgs.data(), kBatch);
+      if (n == 0) n = rd_kafka_consume_batch_queue(queue_, 100, msgs.data(), 1);
       if (n < 0) return Status::Unavailable("consume " + Where(topic, partition));
       Status failure;
       for (ssize_t i = 0; i < n; ++i) {
