@@ -172,7 +172,12 @@ bool ValidateValue(od::value& v, int depth, bool escapes) {
   if (tok.empty()) return false;
   switch (tok[0]) {
     case '"': {
-      if (!escapes || *FindQuoteOrBackslash(tok.data() + 1) == '"') return true;
+      // Consumed, never left to simdjson's skip: it takes a string followed by ':' for a key and
+      // would accept [1, "a": 2] or {"k": "a": 2}.
+      if (!escapes || *FindQuoteOrBackslash(tok.data() + 1) == '"') {
+        od::raw_json_string unused;
+        return !v.get_raw_json_string().get(unused);
+      }
       std::string_view unused;
       return !v.get_string().get(unused);
     }
@@ -230,6 +235,12 @@ struct RecordParser::Impl {
   ParseOutcome Run(std::string_view json, const char* padded, size_t capacity, uint32_t required,
                    LogRecordView* out);
 
+  // Steps past a string value whose text was sliced from its token (see ValidateValue).
+  static Verdict Consume(od::value& v) {
+    od::raw_json_string unused;
+    return v.get_raw_json_string().get(unused) ? Verdict::kInvalidJson : Verdict::kOk;
+  }
+
   // A string value: zero copy into the caller's input when it has no escapes.
   Verdict ReadString(od::value& v, std::string_view tok, std::string_view json, const char* padded,
                      std::string_view* dst) {
@@ -243,12 +254,12 @@ struct RecordParser::Impl {
       size_t n = tok.size();
       while (IsJsonSpace(tok[n - 1])) --n;
       *dst = std::string_view(json.data() + (begin - padded), n - 2);
-      return Verdict::kOk;
+      return Consume(v);
     }
     const char* end = FindQuoteOrBackslash(begin);
     if (*end == '"') {
       *dst = std::string_view(json.data() + (begin - padded), static_cast<size_t>(end - begin));
-      return Verdict::kOk;
+      return Consume(v);
     }
     return v.get_string().get(*dst) ? Verdict::kInvalidJson : Verdict::kOk;
   }

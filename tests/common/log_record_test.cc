@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <string>
 #include <vector>
@@ -22,15 +24,50 @@ constexpr std::string_view kRecord =
 
 constexpr uint32_t kCrashFields = kFieldTimestamp | kFieldSeverity | kFieldUserId | kFieldContent;
 
+// A page followed by an unreadable one, to put records where Parse must copy them (padding would
+// cross into the guard page) or may read them in place (at the page start).
+struct GuardedPage {
+  size_t size = 0;
+  char* base = nullptr;
+  GuardedPage() {
+    size = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    void* mem = mmap(nullptr, 2 * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (mem == MAP_FAILED) std::abort();
+    base = static_cast<char*>(mem);
+    if (mprotect(base + size, size, PROT_NONE) != 0) std::abort();
+  }
+  ~GuardedPage() { munmap(base, 2 * size); }
+  std::string_view PlaceAtEnd(std::string_view json) {
+    char* at = base + size - json.size();
+    if (!json.empty()) std::memcpy(at, json.data(), json.size());
+    return {at, json.size()};
+  }
+  std::string_view PlaceAtStart(std::string_view json) {
+    if (!json.empty()) std::memcpy(base, json.data(), json.size());
+    std::memset(base + json.size(), 'x', size - json.size());  // garbage after the record
+    return {base, json.size()};
+  }
+};
+
+// Checks the outcome of `json` through every path: copied, read in place, ParsePadded.
 void CheckOutcome(std::string_view json, uint32_t required, MalformedReason reason,
                   std::string_view field = "") {
+  static GuardedPage page;
+  INFO("json: " << json);
+  REQUIRE(json.size() + RecordParser::kPadding < page.size);
   RecordParser parser;
   LogRecordView view;
-  const ParseOutcome o = parser.Parse(json, required, &view);
-  INFO("json: " << json);
-  CHECK(MalformedReasonName(o.reason) == MalformedReasonName(reason));
-  CHECK(o.field == field);
-  CHECK(o.ok() == (reason == MalformedReason::kNone));
+  const ParseOutcome outcomes[] = {
+      parser.Parse(json, required, &view),
+      parser.Parse(page.PlaceAtEnd(json), required, &view),
+      parser.Parse(page.PlaceAtStart(json), required, &view),
+      parser.ParsePadded(page.PlaceAtStart(json), required, &view),
+  };
+  for (const ParseOutcome& o : outcomes) {
+    CHECK(MalformedReasonName(o.reason) == MalformedReasonName(reason));
+    CHECK(o.field == field);
+    CHECK(o.ok() == (reason == MalformedReason::kNone));
+  }
 }
 
 bool PointsInto(std::string_view part, std::string_view whole) {
@@ -152,6 +189,13 @@ TEST_CASE("text that is not JSON is malformed as not_json", "[unit]") {
            std::string_view("{\"timestamp\": tru}"),
            std::string_view("{\"status\": \"a\\x\"}"),
            std::string_view("{\"status\": [1,]}"),
+           std::string_view(R"({"a": [1, "b": 2]})"),
+           std::string_view(R"({"a": "b": "c"})"),
+           std::string_view(R"({"user_id": "u": 5})"),
+           std::string_view(R"({"timestamp": 1: 2})"),
+           std::string_view(R"({"a": ["x", "b": "c"}], "t": 1})"),
+           std::string_view(R"({"a": {"b": 1]})"),
+           std::string_view(R"({"a": [1}]})"),
            std::string_view("[1, 2"),
            std::string_view("\"abc"),
            std::string_view("1 2"),
@@ -540,6 +584,61 @@ TEST_CASE("malformed reasons have stable metric names", "[unit]") {
   CHECK(RecordFieldName(0).empty());
   CHECK(RecordFieldName(3).empty());
   CHECK(RecordFieldName(64).empty());
+}
+
+TEST_CASE("validity agrees with an independent JSON parser on mutated records", "[unit]") {
+  // nlohmann::json is a separate, strict RFC 8259 implementation: with nothing required, a
+  // record is not_json exactly when it rejects the text, and ok exactly when the value is an
+  // object.
+  std::mt19937 rng(1234);
+  const std::string alphabet = "{}[]\":,\\ u0123456789abcdefABCDEFeE.-+tfnrlsx/\t\n";
+  const std::string seeds[] = {
+      std::string(kRecord),
+      R"({"a": [1, -2.5e+3, true, false, null, {"b": "c\u00e9\n"}], "timestamp": "x"})",
+      R"([{"k": 0}, "s", 1E-2])",
+  };
+  RecordParser parser;
+  LogRecordView view;
+  int disagreements = 0;
+  for (int iter = 0; iter < 30000; ++iter) {
+    std::string json = seeds[iter % 3];
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits && !json.empty(); ++e) {
+      const size_t at = rng() % json.size();
+      const char c =
+          (rng() % 8 == 0) ? static_cast<char>(rng() % 256) : alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0:
+          json[at] = c;
+          break;
+        case 1:
+          json.insert(json.begin() + static_cast<std::ptrdiff_t>(at), c);
+          break;
+        default:
+          json.erase(at, 1);
+          break;
+      }
+    }
+    // nlohmann stops reading at a NUL byte, so "{}\0x" would look valid to it.
+    if (json.find('\0') != std::string::npos) continue;
+    const ParseOutcome o = parser.Parse(json, 0, &view);
+    bool valid = false, object = false;
+    try {
+      object = nlohmann::json::parse(json).is_object();
+      valid = true;
+    } catch (const nlohmann::json::out_of_range&) {
+      continue;  // "1e999": valid grammar that nlohmann cannot hold in a double; we accept it
+    } catch (const nlohmann::json::exception&) {
+      valid = false;
+    }
+    const bool agree = valid ? (o.reason != MalformedReason::kNotJson && o.ok() == object)
+                             : o.reason == MalformedReason::kNotJson;
+    if (!agree && ++disagreements <= 10) {
+      FAIL_CHECK("disagreement on " << json << ": nlohmann valid=" << valid << ", ours "
+                                    << MalformedReasonName(o.reason));
+    }
+  }
+  CHECK(disagreements == 0);
 }
 
 // ---- text.h ----
