@@ -8,7 +8,7 @@ std::vector<proto::PartitionRange> PlanRanges(const std::map<int32_t, int64_t>& 
                                               const std::map<int32_t, int64_t>& available,
                                               int64_t max_offsets) {
   std::map<int32_t, int64_t> lag;
-  int64_t total = 0;
+  __int128 total = 0;  // the sum of many int64 lags need not fit in int64
   for (const auto& [p, end] : available) {
     auto it = next_start.find(p);
     int64_t start = it == next_start.end() ? 0 : it->second;
@@ -21,10 +21,9 @@ std::vector<proto::PartitionRange> PlanRanges(const std::map<int32_t, int64_t>& 
   for (const auto& [p, l] : lag) {
     int64_t take = l;
     if (max_offsets > 0 && total > max_offsets) {
-      // Proportional share, computed in floating point to avoid overflow of l * max_offsets.
-      double share =
-          static_cast<double>(l) * static_cast<double>(max_offsets) / static_cast<double>(total);
-      take = std::clamp<int64_t>(static_cast<int64_t>(share), 1, l);
+      // Proportional share, exact in 128 bits (l * max_offsets overflows int64); <= max_offsets.
+      auto share = static_cast<int64_t>(static_cast<__int128>(l) * max_offsets / total);
+      take = std::clamp<int64_t>(share, 1, l);
     }
     proto::PartitionRange r;
     r.set_partition(p);
