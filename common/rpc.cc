@@ -115,6 +115,10 @@ std::unique_ptr<grpc::ClientContext> MakeContext(std::chrono::milliseconds timeo
 Result<std::string> ParseMasterUrl(std::string_view url) {
   constexpr std::string_view kScheme = "spate://";
   if (url.substr(0, kScheme.size()) == kScheme) url.remove_prefix(kScheme.size());
+  if (url.find("://") != std::string_view::npos) {
+    return Status::InvalidArgument("invalid master URL '" + std::string(url) +
+                                   "' (expected spate://HOST:PORT)");
+  }
   size_t colon = url.rfind(':');
   if (url.empty() || colon == std::string_view::npos || colon == 0 || colon + 1 == url.size()) {
     return Status::InvalidArgument("invalid master URL '" + std::string(url) +
@@ -132,7 +136,9 @@ std::vector<std::chrono::milliseconds> RetryPolicy::Schedule() const {
   std::vector<std::chrono::milliseconds> out;
   double next = static_cast<double>(initial_backoff.count());
   for (int i = 1; i < max_attempts; ++i) {
-    out.emplace_back(std::min<int64_t>(static_cast<int64_t>(next), max_backoff.count()));
+    // Capped before the cast: `next` grows past the int64 range after enough attempts.
+    out.emplace_back(
+        static_cast<int64_t>(std::min(next, static_cast<double>(max_backoff.count()))));
     next *= multiplier;
   }
   return out;
