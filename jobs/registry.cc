@@ -14,6 +14,13 @@ struct WindowArgs {
   int64_t threshold = 2;
 };
 
+// A duration flag's value; the error names the flag ("--window: invalid duration 'abc' ...").
+Result<int64_t> FlagDurationMs(const char* flag, const std::string& value) {
+  auto ms = ParseDurationMs(value);
+  if (!ms.ok()) return ms.status().WithContext(flag);
+  return ms;
+}
+
 Result<CompiledPlan> ParseAndBuild(CLI::App& app, const std::vector<std::string>& args,
                                    const std::function<Result<CompiledPlan>()>& build) {
   std::vector<std::string> reversed(args.rbegin(), args.rend());
@@ -45,8 +52,8 @@ Result<CompiledPlan> BuildCrashDetector(const std::vector<std::string>& args) {
   app.add_option("--severities", severities, "comma-separated severities (case-insensitive)")
       ->capture_default_str();
   return ParseAndBuild(app, args, [&]() -> Result<CompiledPlan> {
-    SPATE_ASSIGN_OR_RETURN(int64_t window_ms, ParseDurationMs(w.window));
-    SPATE_ASSIGN_OR_RETURN(int64_t watermark_ms, ParseDurationMs(w.watermark));
+    SPATE_ASSIGN_OR_RETURN(int64_t window_ms, FlagDurationMs("--window", w.window));
+    SPATE_ASSIGN_OR_RETURN(int64_t watermark_ms, FlagDurationMs("--watermark", w.watermark));
     if (window_ms <= 0) return Status::InvalidArgument("--window must be positive");
     if (keyword.empty()) return Status::InvalidArgument("--keyword must not be empty");
     auto sev = SplitList(severities);
@@ -80,8 +87,8 @@ Result<CompiledPlan> BuildLogsProcessor(const std::vector<std::string>& args) {
   app.add_option("--keyword", keyword, "content must contain this")->capture_default_str();
   app.add_option("--severities", severities, "comma-separated severities")->capture_default_str();
   return ParseAndBuild(app, args, [&]() -> Result<CompiledPlan> {
-    SPATE_ASSIGN_OR_RETURN(int64_t window_ms, ParseDurationMs(w.window));
-    SPATE_ASSIGN_OR_RETURN(int64_t watermark_ms, ParseDurationMs(w.watermark));
+    SPATE_ASSIGN_OR_RETURN(int64_t window_ms, FlagDurationMs("--window", w.window));
+    SPATE_ASSIGN_OR_RETURN(int64_t watermark_ms, FlagDurationMs("--watermark", w.watermark));
     if (window_ms <= 0) return Status::InvalidArgument("--window must be positive");
     if (keyword.empty()) return Status::InvalidArgument("--keyword must not be empty");
     auto sev = SplitList(severities);
