@@ -269,7 +269,9 @@ int RunSubmit(int argc, char** argv) {
       ->check(CLI::Range(1, 1024));
   app.add_option("--executor-memory", executor_memory, "memory per executor (state cache, shuffle)")
       ->capture_default_str();
-  app.add_option("--conf", confs, "key=value (e.g. spate.sql.shuffle.partitions=4)");
+  // One key=value per --conf (repeatable): a vector option would also swallow the job name.
+  app.add_option("--conf", confs, "key=value (e.g. spate.sql.shuffle.partitions=4)")
+      ->allow_extra_args(false);
   app.add_option("--bootstrap", bootstrap, "Kafka bootstrap servers (env KAFKA_BROKER)")
       ->capture_default_str();
   app.add_option("--topic", topic, "input topic (env KAFKA_TOPIC)")->capture_default_str();
