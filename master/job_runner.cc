@@ -3,6 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cinttypes>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <future>
 
 #include "common/config.h"
@@ -16,7 +20,86 @@ namespace {
 constexpr auto kControlTimeout = std::chrono::seconds(10);
 constexpr size_t kKeptResultBatches = 1000;
 constexpr size_t kKeptProgress = 1000;
-constexpr int kBatchAttempts = 3;
+namespace fs = std::filesystem;
+
+// Checkpoint-dir files are small protobufs, made visible by rename.
+spate::Status WriteProtoFile(const std::string& path, const google::protobuf::Message& m) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out || !m.SerializeToOstream(&out)) return spate::Status::IOError("cannot write " + tmp);
+    out.flush();
+    if (!out) return spate::Status::IOError("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return spate::Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
+  }
+  return spate::Status::OK();
+}
+
+template <typename M>
+spate::Result<std::optional<M>> ReadProtoFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::optional<M>();
+  M m;
+  if (!m.ParseFromIstream(&in)) return spate::Status::Corruption("cannot parse " + path);
+  return std::optional<M>(std::move(m));
+}
+
+std::string BatchFile(const std::string& dir, const char* log, int64_t batch) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%012" PRId64, batch);
+  return dir + "/" + log + "/" + buf;
+}
+
+// Runs one RPC per task in parallel; cancels every call still in flight once `cancel` says so
+// (a worker was lost, the job was killed), so a dead peer costs no more than the detection.
+template <typename Call>
+void RunCalls(std::vector<Call>& calls, const std::function<bool()>& cancel) {
+  std::vector<std::future<void>> futures;
+  for (auto& c : calls) futures.push_back(std::async(std::launch::async, [&c] { c.Invoke(); }));
+  bool cancelled = false;
+  for (auto& f : futures) {
+    while (f.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
+      if (!cancelled && cancel()) {
+        cancelled = true;
+        for (auto& c : calls) c.ctx->TryCancel();
+      }
+    }
+  }
+}
+
+struct SourceCall {
+  std::string executor_id;
+  std::string address;
+  proto::Worker::Stub* stub = nullptr;
+  proto::SourceTaskRequest request;
+  proto::SourceTaskReply reply;
+  spate::Status status;
+  std::unique_ptr<grpc::ClientContext> ctx;
+  void Invoke() {
+    status = FromGrpcStatus(stub->RunSourceTask(ctx.get(), request, &reply),
+                            "RunSourceTask(partition " +
+                                std::to_string(request.range().partition()) + ") on " + address);
+  }
+};
+
+struct StateCall {
+  std::string executor_id;
+  std::string address;
+  proto::Worker::Stub* stub = nullptr;
+  proto::StateTaskRequest request;
+  proto::StateTaskReply reply;
+  spate::Status status;
+  std::unique_ptr<grpc::ClientContext> ctx;
+  void Invoke() {
+    status = FromGrpcStatus(stub->RunStateTask(ctx.get(), request, &reply),
+                            "RunStateTask(shuffle partition " +
+                                std::to_string(request.shuffle_partition()) + ") on " + address);
+  }
+};
 
 int64_t ConfDurationMs(const proto::JobSpec& spec, const std::string& key, int64_t fallback) {
   auto it = spec.conf().find(key);
@@ -53,8 +136,12 @@ proto::Worker::Stub* WorkerClients::For(const std::string& address) {
 }
 
 JobRunner::JobRunner(std::string job_id, proto::JobSpec spec, jobs::CompiledPlan plan,
-                     MasterContext ctx)
-    : job_id_(std::move(job_id)), spec_(std::move(spec)), plan_(std::move(plan)), ctx_(ctx) {
+                     MasterContext ctx, bool resumed)
+    : job_id_(std::move(job_id)),
+      spec_(std::move(spec)),
+      plan_(std::move(plan)),
+      ctx_(ctx),
+      resumed_(resumed) {
   status_.set_job_id(job_id_);
   *status_.mutable_spec() = spec_;
   status_.set_state(proto::WAITING);
@@ -137,7 +224,12 @@ bool JobRunner::Interruptible(std::chrono::milliseconds wait) {
 }
 
 void JobRunner::Run() {
-  spate::Status s = Admit();
+  spate::Status s = LoadCheckpoint();
+  if (s.ok() && finished_before_) {
+    SetState(proto::FINISHED, "already finished: its checkpoint holds the final batch");
+    return;
+  }
+  if (s.ok()) s = Admit();
   if (s.ok()) s = RunBatches();
   ReleaseExecutors();
   if (kill_) {
@@ -149,64 +241,211 @@ void JobRunner::Run() {
   }
 }
 
+spate::Status JobRunner::LoadCheckpoint() {
+  const std::string& dir = spec_.checkpoint_dir();
+  if (dir.empty()) return spate::Status::OK();
+  // The key groups decide where every key's state lives: a job resumed from a checkpoint keeps
+  // the ones it started with, whatever the new submission asks.
+  SPATE_ASSIGN_OR_RETURN(auto meta, ReadProtoFile<proto::JobSpec>(dir + "/metadata"));
+  if (meta) {
+    if (meta->topic() != spec_.topic()) {
+      return spate::Status::InvalidArgument("checkpoint dir " + dir +
+                                            " belongs to a job on topic " + meta->topic() +
+                                            ", not " + spec_.topic());
+    }
+    if (meta->key_groups() != spec_.key_groups()) {
+      spdlog::info("job {}: keeps the checkpoint's {} key groups", job_id_, meta->key_groups());
+      spec_.set_key_groups(meta->key_groups());
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.mutable_spec()->set_key_groups(meta->key_groups());
+    }
+  } else {
+    SPATE_RETURN_IF_ERROR(WriteProtoFile(dir + "/metadata", spec_));
+  }
+  std::error_code ec;
+  int64_t last = -1;
+  for (const auto& entry : fs::directory_iterator(dir + "/commits", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find('.') == std::string::npos)
+      last = std::max<int64_t>(last, std::atoll(name.c_str()));
+  }
+  if (last >= 0) {
+    SPATE_ASSIGN_OR_RETURN(auto commit,
+                           ReadProtoFile<proto::BatchCommit>(BatchFile(dir, "commits", last)));
+    if (!commit)
+      return spate::Status::Corruption("commit log of " + dir + " lost batch " +
+                                       std::to_string(last));
+    for (const auto& [p, o] : commit->next_offsets()) next_start_[p] = o;
+    for (const auto& t : commit->event_times()) event_times_[t.partition()] = t;
+    watermark_ = commit->next_watermark_ms();
+    committed_watermark_ = commit->watermark_ms();
+    next_batch_ = commit->batch_id() + 1;
+    finished_before_ = commit->watermark_ms() == kEndOfTime;
+    resumed_ = true;
+    std::lock_guard<std::mutex> lock(mu_);
+    status_.set_batches_committed(next_batch_);
+  }
+  SPATE_ASSIGN_OR_RETURN(pending_,
+                         ReadProtoFile<proto::BatchPlan>(BatchFile(dir, "offsets", next_batch_)));
+  // State files of a batch that never committed may be split by other key-group ranges than
+  // this run uses: drop them, the batch is replayed.
+  std::error_code rm;
+  for (const auto& entry : fs::directory_iterator(dir + "/state", rm)) {
+    long long batch = -1;
+    const std::string name = entry.path().filename().string();
+    if ((std::sscanf(name.c_str(), "delta-%lld-", &batch) == 1 ||
+         std::sscanf(name.c_str(), "snap-%lld-", &batch) == 1) &&
+        batch > last) {
+      fs::remove(entry.path(), rm);
+    }
+  }
+  if (resumed_) {
+    spdlog::info(
+        "job {}: resuming from {} after batch {}{}", job_id_, dir, last,
+        pending_ ? " (replaying the planned batch " + std::to_string(next_batch_) + ")" : "");
+  }
+  return spate::Status::OK();
+}
+
 spate::Status JobRunner::Admit() {
   // Topic layout first: it decides how many stage-1 tasks there are.
   SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec_.bootstrap()));
-  SPATE_ASSIGN_OR_RETURN(int partitions, PartitionCount(kafka.get(), spec_.topic(), 10'000));
+  SPATE_ASSIGN_OR_RETURN(kafka_partitions_, PartitionCount(kafka.get(), spec_.topic(), 10'000));
   SPATE_ASSIGN_OR_RETURN(
       sink_, MakeSink(spec_.sink(), {plan_.key_column, plan_.count_column}, spec_.bootstrap()));
-  const int n = spec_.num_executors();
+  if (resumed_) SetState(proto::RECOVERING, "resuming: waiting for executors");
   while (!kill_) {
-    auto placement = PlaceExecutors(ctx_.registry->Snapshot(), n, spec_.executor_cores(),
-                                    spec_.executor_memory_bytes());
-    if (!placement.ok()) {
-      SetState(proto::WAITING, "waiting for resources: " + placement.status().message());
-      Interruptible(std::chrono::milliseconds(500));
-      if (stop_) return Status::Aborted("stopped while waiting for resources");
-      continue;
-    }
-    std::vector<proto::ExecutorAssignment> execs;
-    spate::Status reserved;
-    for (int i = 0; i < n && reserved.ok(); ++i) {
-      const std::string& wid = (*placement)[static_cast<size_t>(i)];
-      reserved = ctx_.registry->Reserve(wid, spec_.executor_cores(), spec_.executor_memory_bytes());
-      if (!reserved.ok()) break;
-      proto::ExecutorAssignment a;
-      a.set_executor_id("exec-" + std::to_string(i));
-      a.set_worker_id(wid);
-      for (const auto& w : ctx_.registry->Snapshot())
-        if (w.id == wid) a.set_address(w.address());
-      a.set_cores(spec_.executor_cores());
-      a.set_memory_bytes(spec_.executor_memory_bytes());
-      execs.push_back(std::move(a));
-    }
-    AssignWork(&execs, partitions, spec_.shuffle_partitions(), spec_.key_groups());
-    executors_ = execs;
-    spate::Status launched = reserved;
-    for (const auto& a : executors_) {
-      if (!launched.ok()) break;
-      proto::LaunchExecutorRequest req;
-      req.set_job_id(job_id_);
-      *req.mutable_spec() = spec_;
-      *req.mutable_executor() = a;
-      proto::LaunchExecutorReply reply;
-      auto ctx = MakeContext(kControlTimeout);
-      launched =
-          FromGrpcStatus(ctx_.clients->For(a.address())->LaunchExecutor(ctx.get(), req, &reply),
-                         "LaunchExecutor on " + a.worker_id());
-    }
-    if (launched.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
-      status_.clear_executors();
-      for (const auto& a : executors_) *status_.add_executors() = a;
+    SPATE_ASSIGN_OR_RETURN(bool placed, AddExecutors(spec_.num_executors()));
+    if (placed) {
+      Reassign();
       return spate::Status::OK();
     }
-    spdlog::warn("job {}: launching executors failed: {}", job_id_, launched.ToString());
-    if (launched.code() == StatusCode::kInvalidArgument) return launched;
-    ReleaseExecutors();
-    Interruptible(std::chrono::milliseconds(1000));
+    Interruptible(std::chrono::milliseconds(500));
+    if (stop_) return spate::Status::Aborted("stopped while waiting for resources");
   }
   return spate::Status::OK();
+}
+
+spate::Result<bool> JobRunner::AddExecutors(int count) {
+  auto placement = PlaceExecutors(ctx_.registry->Snapshot(), count, spec_.executor_cores(),
+                                  spec_.executor_memory_bytes());
+  if (!placement.ok()) {
+    if (executors_.empty()) {
+      SetState(resumed_ || next_batch_ > 0 ? proto::RECOVERING : proto::WAITING,
+               "waiting for resources: " + placement.status().message());
+    }
+    return false;
+  }
+  std::vector<proto::ExecutorAssignment> added;
+  spate::Status s;
+  for (const std::string& wid : *placement) {
+    s = ctx_.registry->Reserve(wid, spec_.executor_cores(), spec_.executor_memory_bytes());
+    if (!s.ok()) break;
+    proto::ExecutorAssignment a;
+    a.set_executor_id("exec-" + std::to_string(next_executor_++));
+    a.set_worker_id(wid);
+    for (const auto& w : ctx_.registry->Snapshot())
+      if (w.id == wid) a.set_address(w.address());
+    a.set_cores(spec_.executor_cores());
+    a.set_memory_bytes(spec_.executor_memory_bytes());
+    added.push_back(a);
+    proto::LaunchExecutorRequest req;
+    req.set_job_id(job_id_);
+    *req.mutable_spec() = spec_;
+    *req.mutable_executor() = a;
+    proto::LaunchExecutorReply reply;
+    auto ctx = MakeContext(kControlTimeout);
+    s = FromGrpcStatus(ctx_.clients->For(a.address())->LaunchExecutor(ctx.get(), req, &reply),
+                       "LaunchExecutor on " + wid);
+    if (!s.ok()) break;
+  }
+  if (!s.ok()) {
+    spdlog::warn("job {}: launching executors failed: {}", job_id_, s.ToString());
+    for (const auto& a : added) ctx_.registry->Release(a.worker_id(), a.cores(), a.memory_bytes());
+    if (s.code() == StatusCode::kInvalidArgument) return s;
+    return false;
+  }
+  for (auto& a : added) {
+    spdlog::info("job {}: executor {} on {} ({})", job_id_, a.executor_id(), a.worker_id(),
+                 a.address());
+    executors_.push_back(std::move(a));
+  }
+  return true;
+}
+
+void JobRunner::Reassign() {
+  AssignWork(&executors_, kafka_partitions_, spec_.shuffle_partitions(), spec_.key_groups());
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.clear_executors();
+  for (const auto& a : executors_) *status_.add_executors() = a;
+}
+
+bool JobRunner::AnyExecutorLost() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& e : executors_)
+    if (lost_workers_.count(e.worker_id())) return true;
+  return false;
+}
+
+std::vector<std::string> JobRunner::DropLostExecutors() {
+  std::set<std::string> lost;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    lost.swap(lost_workers_);
+  }
+  std::vector<std::string> dropped;
+  std::vector<proto::ExecutorAssignment> kept;
+  for (auto& e : executors_) {
+    if (lost.count(e.worker_id()) || !ctx_.registry->IsAlive(e.worker_id())) {
+      dropped.push_back(e.worker_id());
+    } else {
+      kept.push_back(std::move(e));
+    }
+  }
+  executors_ = std::move(kept);
+  return dropped;
+}
+
+spate::Status JobRunner::EnsureExecutors(int64_t batch_id) {
+  auto lost = DropLostExecutors();
+  bool changed = !lost.empty();
+  if (changed) {
+    std::string who;
+    for (const auto& w : lost) who += (who.empty() ? "" : ", ") + w;
+    SetState(proto::RECOVERING, "worker " + who +
+                                    " lost: moving its partitions and key groups "
+                                    "to other executors and replaying batch " +
+                                    std::to_string(batch_id));
+  }
+  const int missing = spec_.num_executors() - static_cast<int>(executors_.size());
+  if (missing > 0) {
+    SPATE_ASSIGN_OR_RETURN(bool added, AddExecutors(missing));
+    changed = changed || added;
+    // With no executor at all the job cannot run: wait for the cluster.
+    while (!added && executors_.empty() && !kill_) {
+      Interruptible(std::chrono::milliseconds(250));
+      SPATE_ASSIGN_OR_RETURN(added, AddExecutors(1));
+      changed = changed || added;
+    }
+  }
+  if (changed) Reassign();
+  return spate::Status::OK();
+}
+
+spate::Status JobRunner::WritePlan(const proto::BatchPlan& plan) {
+  if (!spec_.checkpoint_dir().empty()) {
+    SPATE_RETURN_IF_ERROR(
+        WriteProtoFile(BatchFile(spec_.checkpoint_dir(), "offsets", plan.batch_id()), plan));
+  }
+  return ctx_.meta->WritePlan(job_id_, plan);
+}
+
+spate::Status JobRunner::WriteCommit(const proto::BatchCommit& commit) {
+  if (!spec_.checkpoint_dir().empty()) {
+    SPATE_RETURN_IF_ERROR(
+        WriteProtoFile(BatchFile(spec_.checkpoint_dir(), "commits", commit.batch_id()), commit));
+  }
+  return ctx_.meta->WriteCommit(job_id_, commit);
 }
 
 void JobRunner::ReleaseExecutors() {
@@ -243,165 +482,175 @@ spate::Status JobRunner::RunBatches() {
   const int64_t idle_ms = spec_.idle_timeout_ms();
   SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec_.bootstrap()));
 
-  // Where to start: the commit log of this job, else the starting offsets.
-  SPATE_ASSIGN_OR_RETURN(auto offsets, QueryOffsets(kafka.get(), spec_.topic(), 10'000));
+  // Where to start: the checkpoint's commit log, else the starting offsets.
+  std::vector<PartitionOffsets> offsets;
+  while (!kill_) {
+    auto o = QueryOffsets(kafka.get(), spec_.topic(), 10'000);
+    if (o.ok()) {
+      offsets = std::move(*o);
+      break;
+    }
+    if (!o.status().IsRetryable()) return o.status();
+    SetState(proto::RECOVERING, "paused: " + o.status().message());
+    Interruptible(std::chrono::milliseconds(1000));
+  }
   for (const auto& o : offsets) {
-    next_start_[o.partition] = spec_.starting_offsets() == "latest" ? o.high : o.low;
+    if (!next_start_.count(o.partition)) {
+      next_start_[o.partition] = spec_.starting_offsets() == "latest" ? o.high : o.low;
+    }
   }
   std::map<int32_t, int64_t> target;
   if (available_now) {
     for (const auto& o : offsets) target[o.partition] = o.high;
   }
-  SetState(proto::RUNNING, available_now ? "catching up (available-now)" : "streaming");
+  const std::string running_message = available_now ? "catching up (available-now)" : "streaming";
+  if (!resumed_) SetState(proto::RUNNING, running_message);
 
   bool final_done = false;
   while (!kill_ && !final_done) {
-    if (!available_now && last_batch_start_ms_ > 0) {
+    if (!available_now && last_batch_start_ms_ > 0 && !pending_) {
       int64_t wait = last_batch_start_ms_ + interval_ms - NowMs();
       if (wait > 0 && !Interruptible(std::chrono::milliseconds(wait))) break;
     }
     if (kill_) break;
     const int64_t trigger_ms = NowMs();
     auto planning_started = std::chrono::steady_clock::now();
-    std::map<int32_t, int64_t> available = target;
-    if (!available_now) {
-      auto latest = QueryOffsets(kafka.get(), spec_.topic(), 5'000);
-      if (!latest.ok()) {
-        SetState(proto::RUNNING, "paused: " + latest.status().message());
-        last_batch_start_ms_ = trigger_ms;
-        continue;
-      }
-      for (const auto& o : *latest) available[o.partition] = o.high;
-    }
     proto::BatchPlan plan;
-    plan.set_batch_id(next_batch_);
-    plan.set_planned_at_ms(trigger_ms);
-    auto ranges = PlanRanges(next_start_, available, spec_.max_offsets_per_trigger());
-    const bool stopping = stop_.load();
-    if (ranges.empty() && (available_now || (stopping && drain_))) {
-      plan.set_final(true);  // end of input is the end of event time: emit every window
-      plan.set_watermark_ms(kEndOfTime);
-    } else if (stopping && !drain_) {
-      break;
+    if (pending_) {
+      plan = *pending_;  // planned before a failure: replay exactly that range
+      pending_.reset();
     } else {
-      plan.set_watermark_ms(watermark_);
-      if (ranges.empty()) {
-        // No data: run an empty batch only when the watermark moved (windows may close).
-        int64_t next =
-            NextWatermark(event_times_, trigger_ms, idle_ms, plan_.watermark_delay_ms, watermark_);
-        if (next == watermark_) {
+      std::map<int32_t, int64_t> available = target;
+      if (!available_now) {
+        auto latest = QueryOffsets(kafka.get(), spec_.topic(), 5'000);
+        if (!latest.ok()) {
+          SetState(proto::RUNNING, "paused: " + latest.status().message());
           last_batch_start_ms_ = trigger_ms;
           continue;
         }
-        watermark_ = next;
-        plan.set_watermark_ms(watermark_);
+        for (const auto& o : *latest) available[o.partition] = o.high;
       }
+      plan.set_batch_id(next_batch_);
+      plan.set_planned_at_ms(trigger_ms);
+      auto ranges = PlanRanges(next_start_, available, spec_.max_offsets_per_trigger());
+      const bool stopping = stop_.load();
+      if (ranges.empty() && (available_now || (stopping && drain_))) {
+        plan.set_final(true);  // end of input is the end of event time: emit every window
+        plan.set_watermark_ms(kEndOfTime);
+      } else if (stopping && !drain_) {
+        break;
+      } else {
+        plan.set_watermark_ms(watermark_);
+        if (ranges.empty()) {
+          // No data: run an empty batch only when the watermark moved (windows may close).
+          int64_t next = NextWatermark(event_times_, trigger_ms, idle_ms, plan_.watermark_delay_ms,
+                                       watermark_);
+          if (next == watermark_) {
+            last_batch_start_ms_ = trigger_ms;
+            continue;
+          }
+          watermark_ = next;
+          plan.set_watermark_ms(watermark_);
+        }
+      }
+      for (auto& r : ranges) *plan.add_ranges() = r;
+      SPATE_RETURN_IF_ERROR(WritePlan(plan));
     }
-    for (auto& r : ranges) *plan.add_ranges() = r;
-    SPATE_RETURN_IF_ERROR(ctx_.meta->WritePlan(job_id_, plan));
     const int64_t gap_ms = last_batch_start_ms_ > 0 ? trigger_ms - last_batch_start_ms_ : 0;
     last_batch_start_ms_ = trigger_ms;
     const int64_t planning_ms = Since(planning_started);
+
+    // Run the batch until it commits: a lost worker's share moves to the others and the batch
+    // is replayed from its planned offsets; an unreachable broker pauses the job.
     spate::Status s;
-    for (int attempt = 0; attempt < kBatchAttempts && !kill_; ++attempt) {
+    std::optional<std::chrono::steady_clock::time_point> trouble_since;
+    for (int attempt = 0; !kill_; ++attempt) {
+      SPATE_RETURN_IF_ERROR(EnsureExecutors(plan.batch_id()));
+      if (kill_) break;
       s = RunBatch(plan, attempt, gap_ms, planning_ms);
-      if (s.ok() || !s.IsRetryable()) break;
+      if (s.ok()) break;
+      if (!trouble_since) trouble_since = std::chrono::steady_clock::now();
       spdlog::warn("job {}: batch {} attempt {} failed: {}", job_id_, plan.batch_id(), attempt,
                    s.ToString());
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (!lost_workers_.empty()) break;
-      }
-      Interruptible(std::chrono::milliseconds(500 * (attempt + 1)));
+      if (AnyExecutorLost()) continue;
+      const bool transient = s.IsRetryable() || s.code() == StatusCode::kResourceExhausted ||
+                             s.code() == StatusCode::kFailedPrecondition ||
+                             s.code() == StatusCode::kCancelled;
+      if (!transient) break;
+      SetState(proto::RECOVERING, "retrying batch " + std::to_string(plan.batch_id()) +
+                                      " (attempt " + std::to_string(attempt + 2) +
+                                      "): " + s.message());
+      Interruptible(std::chrono::milliseconds(std::min(200 * (attempt + 1), 2000)));
     }
     if (kill_) break;
     if (!s.ok()) return s.WithContext("batch " + std::to_string(plan.batch_id()));
+    if (trouble_since || resumed_) {
+      std::string took = trouble_since ? " (" + std::to_string(Since(*trouble_since)) +
+                                             " ms after the first failure)"
+                                       : "";
+      SetState(proto::RUNNING,
+               running_message + "; recovered at batch " + std::to_string(plan.batch_id()) + took);
+      resumed_ = false;
+    }
     final_done = plan.final();
   }
   return spate::Status::OK();
 }
-
-struct JobRunner::StageOneResult {
-  proto::PartitionRange range;
-  std::string executor_id;
-  spate::Result<proto::SourceTaskReply> reply = spate::Status::Internal("not run");
-};
 
 spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int64_t trigger_gap_ms,
                                   int64_t planning_ms) {
   const auto batch_started = std::chrono::steady_clock::now();
   const int64_t task_timeout_ms = ConfDurationMs(spec_, "spate.task.timeout", 600'000);
   const int S = spec_.shuffle_partitions();
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (const auto& w : lost_workers_) {
-      for (const auto& e : executors_) {
-        if (e.worker_id() == w) {
-          return spate::Status::Unavailable("worker " + w + " running " + e.executor_id() +
-                                            " was lost");
-        }
-      }
-    }
-  }
+  auto cancel = [this] { return kill_.load() || AnyExecutorLost(); };
 
   // Stage 1: one task per Kafka partition with data, on the executor that owns it.
   std::vector<proto::ShuffleTarget> targets(static_cast<size_t>(S));
   for (int s = 0; s < S; ++s) {
     const auto* owner = OwnerOfShufflePartition(s);
+    if (!owner)
+      return spate::Status::Internal("no executor owns shuffle partition " + std::to_string(s));
     targets[static_cast<size_t>(s)].set_shuffle_partition(s);
     targets[static_cast<size_t>(s)].set_executor_id(owner->executor_id());
     targets[static_cast<size_t>(s)].set_address(owner->address());
   }
-  std::vector<std::future<StageOneResult>> stage1;
-  for (const auto& range : plan.ranges()) {
+  std::vector<SourceCall> s1(static_cast<size_t>(plan.ranges_size()));
+  for (int i = 0; i < plan.ranges_size(); ++i) {
+    const auto& range = plan.ranges(i);
     const auto* owner = OwnerOfKafkaPartition(range.partition());
-    if (!owner)
+    if (!owner) {
       return spate::Status::Internal("no executor owns partition " +
                                      std::to_string(range.partition()));
-    proto::SourceTaskRequest req;
-    req.set_job_id(job_id_);
-    req.set_executor_id(owner->executor_id());
-    req.set_batch_id(plan.batch_id());
-    *req.mutable_range() = range;
-    req.set_watermark_ms(plan.watermark_ms());
-    for (const auto& t : targets) *req.add_targets() = t;
-    req.set_attempt(attempt);
-    auto* stub = ctx_.clients->For(owner->address());
-    std::string exec_id = owner->executor_id();
-    std::string addr = owner->address();
-    stage1.push_back(std::async(std::launch::async, [=]() {
-      StageOneResult r;
-      r.range = range;
-      r.executor_id = exec_id;
-      proto::SourceTaskReply reply;
-      auto ctx = MakeContext(std::chrono::milliseconds(task_timeout_ms));
-      spate::Status st = FromGrpcStatus(
-          stub->RunSourceTask(ctx.get(), req, &reply),
-          "RunSourceTask(partition " + std::to_string(range.partition()) + ") on " + addr);
-      if (st.ok()) {
-        r.reply = std::move(reply);
-      } else {
-        r.reply = st;
-      }
-      return r;
-    }));
+    }
+    SourceCall& c = s1[static_cast<size_t>(i)];
+    c.executor_id = owner->executor_id();
+    c.address = owner->address();
+    c.stub = ctx_.clients->For(owner->address());
+    c.ctx = MakeContext(std::chrono::milliseconds(task_timeout_ms));
+    c.request.set_job_id(job_id_);
+    c.request.set_executor_id(owner->executor_id());
+    c.request.set_batch_id(plan.batch_id());
+    *c.request.mutable_range() = range;
+    c.request.set_watermark_ms(plan.watermark_ms());
+    for (const auto& t : targets) *c.request.add_targets() = t;
+    c.request.set_attempt(attempt);
   }
-  std::vector<StageOneResult> s1;
-  spate::Status failed;
-  for (auto& f : stage1) {
-    s1.push_back(f.get());
-    if (!s1.back().reply.ok() && failed.ok()) failed = s1.back().reply.status();
-  }
-  if (!failed.ok()) return failed;
+  RunCalls(s1, cancel);
+  for (const auto& c : s1)
+    if (!c.status.ok()) return c.status;
   const int64_t stage1_ms = Since(batch_started);
 
   // Stage 2: one task per shuffle partition, expecting exactly the blocks stage 1 sent.
   const auto stage2_started = std::chrono::steady_clock::now();
-  std::vector<std::future<spate::Result<proto::StateTaskReply>>> stage2;
-  std::vector<std::string> stage2_exec;
+  std::vector<StateCall> s2(static_cast<size_t>(S));
   for (int s = 0; s < S; ++s) {
     const auto* owner = OwnerOfShufflePartition(s);
-    proto::StateTaskRequest req;
+    StateCall& c = s2[static_cast<size_t>(s)];
+    c.executor_id = owner->executor_id();
+    c.address = owner->address();
+    c.stub = ctx_.clients->For(owner->address());
+    c.ctx = MakeContext(std::chrono::milliseconds(task_timeout_ms));
+    auto& req = c.request;
     req.set_job_id(job_id_);
     req.set_executor_id(owner->executor_id());
     req.set_batch_id(plan.batch_id());
@@ -410,40 +659,30 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
       if (owner->shuffle_partitions(i) == s) *req.mutable_key_groups() = owner->key_groups(i);
     }
     req.set_watermark_ms(plan.watermark_ms());
+    req.set_committed_batch(plan.batch_id() - 1);
+    req.set_committed_watermark_ms(committed_watermark_);
     for (const auto& r : s1) {
       auto* e = req.add_expected();
-      e->set_map_partition(r.range.partition());
-      e->set_blocks(r.reply->blocks_per_shuffle_partition_size() > s
-                        ? r.reply->blocks_per_shuffle_partition(s)
+      e->set_map_partition(r.request.range().partition());
+      e->set_blocks(r.reply.blocks_per_shuffle_partition_size() > s
+                        ? r.reply.blocks_per_shuffle_partition(s)
                         : 0);
       e->set_attempt(attempt);
     }
-    auto* stub = ctx_.clients->For(owner->address());
-    std::string addr = owner->address();
-    stage2_exec.push_back(owner->executor_id());
-    stage2.push_back(std::async(std::launch::async, [=]() -> spate::Result<proto::StateTaskReply> {
-      proto::StateTaskReply reply;
-      auto ctx = MakeContext(std::chrono::milliseconds(task_timeout_ms));
-      SPATE_RETURN_IF_ERROR(
-          FromGrpcStatus(stub->RunStateTask(ctx.get(), req, &reply),
-                         "RunStateTask(shuffle partition " + std::to_string(s) + ") on " + addr));
-      return reply;
-    }));
   }
-  std::vector<proto::StateTaskReply> s2;
-  for (auto& f : stage2) {
-    auto r = f.get();
-    if (!r.ok() && failed.ok()) failed = r.status();
-    if (r.ok()) s2.push_back(std::move(*r));
-  }
-  if (!failed.ok()) return failed;
+  RunCalls(s2, cancel);
+  for (const auto& c : s2)
+    if (!c.status.ok()) return c.status;
   const int64_t stage2_ms = Since(stage2_started);
 
   // Sink, then commit: a batch in the commit log has its output written.
   const auto commit_started = std::chrono::steady_clock::now();
   std::vector<proto::ResultRow> rows;
-  for (const auto& r : s2)
-    for (const auto& row : r.rows()) rows.push_back(row);
+  int64_t restored_rows = 0;
+  for (const auto& c : s2) {
+    for (const auto& row : c.reply.rows()) rows.push_back(row);
+    restored_rows += c.reply.restored_rows();
+  }
   std::sort(rows.begin(), rows.end(), [](const proto::ResultRow& a, const proto::ResultRow& b) {
     if (a.window_start_ms() != b.window_start_ms())
       return a.window_start_ms() < b.window_start_ms();
@@ -454,24 +693,35 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
       sink_->WriteBatch(plan.batch_id(), rows).WithContext("sink " + sink_->Describe()));
 
   const int64_t now = NowMs();
-  for (const auto& r : s1) {
-    UpdateEventTimes(&event_times_, r.range.partition(), r.reply->has_event_time(),
-                     r.reply->max_event_time_ms(), now);
+  auto event_times = event_times_;
+  for (const auto& c : s1) {
+    UpdateEventTimes(&event_times, c.request.range().partition(), c.reply.has_event_time(),
+                     c.reply.max_event_time_ms(), now);
   }
   int64_t next_wm = plan.final() ? plan.watermark_ms()
-                                 : NextWatermark(event_times_, now, spec_.idle_timeout_ms(),
-                                                 plan_.watermark_delay_ms, watermark_);
+                                 : NextWatermark(event_times, now, spec_.idle_timeout_ms(),
+                                                 plan_.watermark_delay_ms, plan.watermark_ms());
+  auto next_start = next_start_;
+  for (const auto& r : plan.ranges()) next_start[r.partition()] = r.end_offset();
   proto::BatchCommit commit;
   commit.set_batch_id(plan.batch_id());
   *commit.mutable_ranges() = plan.ranges();
-  for (const auto& [p, t] : event_times_) *commit.add_event_times() = t;
+  for (const auto& [p, t] : event_times) *commit.add_event_times() = t;
+  for (const auto& [p, o] : next_start) (*commit.mutable_next_offsets())[p] = o;
   commit.set_next_watermark_ms(next_wm);
+  commit.set_watermark_ms(plan.watermark_ms());
   commit.set_committed_at_ms(now);
-  SPATE_RETURN_IF_ERROR(ctx_.meta->WriteCommit(job_id_, commit));
-  for (const auto& r : plan.ranges()) next_start_[r.partition()] = r.end_offset();
+  SPATE_RETURN_IF_ERROR(WriteCommit(commit));
+  event_times_ = std::move(event_times);
+  next_start_ = std::move(next_start);
   watermark_ = next_wm;
-  ++next_batch_;
+  committed_watermark_ = plan.watermark_ms();
+  next_batch_ = plan.batch_id() + 1;
   const int64_t commit_ms = Since(commit_started);
+  if (restored_rows > 0) {
+    spdlog::info("job {}: batch {} restored {} state rows from the checkpoint", job_id_,
+                 plan.batch_id(), restored_rows);
+  }
 
   // Progress, after Spark's StreamingQueryProgress.
   proto::BatchProgress p;
@@ -482,7 +732,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
   bool has_et = false;
   int64_t min_et = 0, max_et = 0;
   for (const auto& r : s1) {
-    const auto& rep = *r.reply;
+    const auto& rep = r.reply;
     p.set_num_input_rows(p.num_input_rows() + rep.records_read());
     p.set_rows_dropped_by_watermark(p.rows_dropped_by_watermark() + rep.rows_late());
     p.set_malformed_rows(p.malformed_rows() + rep.malformed());
@@ -504,13 +754,13 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     ex.set_tasks(ex.tasks() + 1);
     ex.set_task_time_ms(ex.task_time_ms() + rep.duration_ms());
   }
-  for (size_t i = 0; i < s2.size(); ++i) {
-    auto& ex = per_exec[stage2_exec[i]];
-    ex.set_shuffle_bytes_read(ex.shuffle_bytes_read() + s2[i].shuffle_bytes_read());
+  for (const auto& c : s2) {
+    auto& ex = per_exec[c.executor_id];
+    ex.set_shuffle_bytes_read(ex.shuffle_bytes_read() + c.reply.shuffle_bytes_read());
     ex.set_tasks(ex.tasks() + 1);
-    ex.set_task_time_ms(ex.task_time_ms() + s2[i].duration_ms());
-    p.set_state_rows(p.state_rows() + s2[i].state_rows());
-    p.set_state_bytes(p.state_bytes() + s2[i].state_bytes());
+    ex.set_task_time_ms(ex.task_time_ms() + c.reply.duration_ms());
+    p.set_state_rows(p.state_rows() + c.reply.state_rows());
+    p.set_state_bytes(p.state_bytes() + c.reply.state_bytes());
   }
   for (auto& [id, ex] : per_exec) *p.add_executors() = ex;
   p.set_has_event_time(has_et);

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -40,7 +41,10 @@ struct MasterContext {
 /// Drives one job on its own thread. Public methods are thread-safe.
 class JobRunner {
  public:
-  JobRunner(std::string job_id, proto::JobSpec spec, jobs::CompiledPlan plan, MasterContext ctx);
+  /// `resumed`: the job was running under a previous master (or an earlier submission with
+  /// the same checkpoint dir): it continues from its checkpoint's commit log.
+  JobRunner(std::string job_id, proto::JobSpec spec, jobs::CompiledPlan plan, MasterContext ctx,
+            bool resumed = false);
   ~JobRunner();
 
   void Start();
@@ -58,13 +62,25 @@ class JobRunner {
   bool Done() const;
 
  private:
-  struct StageOneResult;
-
   void Run();
+  spate::Status LoadCheckpoint();
   spate::Status Admit();
+  /// Places and launches `count` more executors; false (and nothing changed) when the cluster
+  /// cannot host them now.
+  spate::Result<bool> AddExecutors(int count);
+  /// Drops executors whose worker was declared lost; returns the lost workers' ids.
+  std::vector<std::string> DropLostExecutors();
+  /// Before a batch (attempt): replaces lost executors, and brings the job back to its
+  /// requested executors when the cluster can host them. Blocks (RECOVERING) only while the
+  /// job has no executor at all.
+  spate::Status EnsureExecutors(int64_t batch_id);
+  void Reassign();
   spate::Status RunBatches();
   spate::Status RunBatch(const proto::BatchPlan& plan, int attempt, int64_t trigger_gap_ms,
                          int64_t planning_ms);
+  spate::Status WritePlan(const proto::BatchPlan& plan);
+  spate::Status WriteCommit(const proto::BatchCommit& commit);
+  bool AnyExecutorLost();
   void ReleaseExecutors();
   void SetState(proto::JobState state, const std::string& message);
   bool Interruptible(std::chrono::milliseconds wait);
@@ -72,13 +88,19 @@ class JobRunner {
   const proto::ExecutorAssignment* OwnerOfShufflePartition(int32_t s) const;
 
   const std::string job_id_;
-  const proto::JobSpec spec_;
+  proto::JobSpec spec_;  // key groups may be taken from the checkpoint before the job starts
   const jobs::CompiledPlan plan_;
   MasterContext ctx_;
   std::unique_ptr<Sink> sink_;
 
   // Loop state, touched only by the runner thread.
   std::vector<proto::ExecutorAssignment> executors_;
+  int kafka_partitions_ = 0;
+  int next_executor_ = 0;
+  bool resumed_ = false;
+  bool finished_before_ = false;             // the checkpoint's last batch was final
+  std::optional<proto::BatchPlan> pending_;  // planned, never committed: replay it first
+  int64_t committed_watermark_ = INT64_MIN;  // the watermark the last committed batch ran under
   std::map<int32_t, int64_t> next_start_;
   std::map<int32_t, proto::PartitionEventTime> event_times_;
   int64_t watermark_ = INT64_MIN;

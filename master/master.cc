@@ -106,19 +106,35 @@ MasterHandler::MasterHandler(const MasterOptions& options, std::unique_ptr<MetaS
       meta_(std::move(meta)),
       registry_(std::move(clock), options.worker_timeout_ms) {
   auto jobs = meta_->LoadJobs();
-  if (jobs.ok()) {
-    for (auto& j : *jobs) {
-      // Resuming running jobs after a master restart is the fault-tolerance work; until
-      // then a job the previous master was running is reported as failed, not forgotten.
-      if (j.state() != proto::FINISHED && j.state() != proto::KILLED &&
-          j.state() != proto::FAILED) {
-        j.set_state(proto::FAILED);
-        j.set_message("the master restarted while the job ran");
-        (void)meta_->PutJob(j);
-      }
+  if (!jobs.ok()) {
+    spdlog::error("cannot load jobs from {}: {}", options.state_dir, jobs.status().ToString());
+    return;
+  }
+  for (auto& j : *jobs) {
+    ++next_job_;
+    const bool ended =
+        j.state() == proto::FINISHED || j.state() == proto::KILLED || j.state() == proto::FAILED;
+    if (ended) {
       past_jobs_[j.job_id()] = j;
-      ++next_job_;
+      continue;
     }
+    // A job the previous master was running resumes from its checkpoint's commit log once
+    // workers have registered again.
+    std::vector<std::string> args(j.spec().job_args().begin(), j.spec().job_args().end());
+    auto plan = jobs::BuildJob(j.spec().job_name(), args);
+    if (!plan.ok()) {
+      j.set_state(proto::FAILED);
+      j.set_message("cannot resume: " + plan.status().message());
+      (void)meta_->PutJob(j);
+      past_jobs_[j.job_id()] = j;
+      continue;
+    }
+    auto runner = std::make_shared<JobRunner>(j.job_id(), j.spec(), *plan,
+                                              MasterContext{&registry_, meta_.get(), &clients_},
+                                              /*resumed=*/true);
+    jobs_[j.job_id()] = runner;
+    spdlog::info("job {} resumes after a master restart", j.job_id());
+    runner->Start();
   }
 }
 
@@ -163,6 +179,11 @@ Status MasterHandler::HandleSubmitJob(const proto::SubmitJobRequest& request,
   {
     std::lock_guard<std::mutex> lock(mu_);
     std::string id = JobIdStamp(NowMs(), next_job_++);
+    // Without a checkpoint dir the job's state is checkpointed under the master's state dir,
+    // which serves workers on the same machine; clusters across machines pass a shared path.
+    if (spec.checkpoint_dir().empty()) {
+      spec.set_checkpoint_dir(options_.state_dir + "/checkpoints/" + id);
+    }
     runner = std::make_shared<JobRunner>(id, spec, plan,
                                          MasterContext{&registry_, meta_.get(), &clients_});
     jobs_[id] = runner;

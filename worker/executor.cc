@@ -78,6 +78,11 @@ Executor::Executor(proto::LaunchExecutorRequest request, jobs::CompiledPlan plan
       readers_(std::move(readers)),
       cores_(std::max(1, request.executor().cores())) {
   prefilter_ = ConfOr(spec_, "spate.source.prefilter", "true") != "false";
+  if (!spec_.checkpoint_dir().empty()) {
+    checkpoint_ = std::make_unique<StateCheckpoint>(spec_.checkpoint_dir() + "/state");
+  }
+  snapshot_interval_ = std::max<int64_t>(
+      1, std::atoll(ConfOr(spec_, "spate.checkpoint.snapshot-interval", "10").c_str()));
   int64_t memory = assignment_.memory_bytes() > 0 ? assignment_.memory_bytes() : int64_t{1} << 30;
   inbox_limit_ = memory / 2;
 }
@@ -164,6 +169,7 @@ Status Executor::PushBlocks(const proto::SourceTaskRequest& request, std::vector
         reply->set_shuffle_bytes_written(reply->shuffle_bytes_written() +
                                          static_cast<int64_t>(chunks[i].size()));
         block.set_data(std::move(chunks[i]));
+        block.set_executor_id(target.executor_id());
         SPATE_RETURN_IF_ERROR(transport_->Push(target.address(), block)
                                   .WithContext("shuffle to " + target.executor_id()));
         ++blocks;
@@ -266,10 +272,44 @@ Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskReque
       if (decoder.corrupt()) return Status::Corruption("corrupt shuffle block");
     }
   }
+  proto::StateTaskReply reply;
+  // The local state must be at the last committed batch before this one is applied: it is not
+  // when this executor took the range over, or applied this batch before it was replayed.
+  SPATE_ASSIGN_OR_RETURN(int64_t local_version, state_->Version(range));
+  if (local_version != request.committed_batch()) {
+    if (!checkpoint_ && request.committed_batch() >= 0) {
+      return Status::FailedPrecondition("state of key groups " + std::to_string(range.begin) + "-" +
+                                        std::to_string(range.end - 1) +
+                                        " must be restored but the job has no checkpoint dir");
+    }
+    auto restore_started = std::chrono::steady_clock::now();
+    std::vector<OwnedEntry> restored;
+    if (checkpoint_) {
+      SPATE_ASSIGN_OR_RETURN(restored,
+                             checkpoint_->Load(range, request.committed_batch(),
+                                               request.committed_watermark_ms(), plan_.window_ms));
+    }
+    SPATE_RETURN_IF_ERROR(state_->Reset(range, restored, request.committed_batch()));
+    reply.set_restored(true);
+    reply.set_restored_rows(static_cast<int64_t>(restored.size()));
+    reply.set_restore_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - restore_started)
+                             .count());
+    spdlog::info("executor {}: restored key groups {}-{} at batch {} from the checkpoint: {} rows",
+                 executor_id(), range.begin, range.end - 1, request.committed_batch(),
+                 restored.size());
+  }
   SPATE_ASSIGN_OR_RETURN(ApplyResult applied,
                          state_->ApplyBatch(range, entries, request.watermark_ms(), plan_.window_ms,
-                                            plan_.having_more_than));
-  proto::StateTaskReply reply;
+                                            plan_.having_more_than, request.batch_id()));
+  if (checkpoint_) {
+    if (request.batch_id() % snapshot_interval_ == 0) {
+      SPATE_ASSIGN_OR_RETURN(auto state, state_->Dump(range));
+      SPATE_RETURN_IF_ERROR(checkpoint_->WriteSnapshot(request.batch_id(), range, state));
+    } else {
+      SPATE_RETURN_IF_ERROR(checkpoint_->WriteDelta(request.batch_id(), range, entries));
+    }
+  }
   for (const auto& row : applied.rows) {
     auto* r = reply.add_rows();
     r->set_window_start_ms(row.window_start_ms);

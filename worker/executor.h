@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "jobs/dataflow.h"
 #include "proto/spate.pb.h"
+#include "worker/checkpoint.h"
 #include "worker/kafka_reader.h"
 #include "worker/state_store.h"
 
@@ -70,6 +71,8 @@ class Executor {
   ShuffleTransport* transport_;
   ReaderFactory readers_;
   bool prefilter_ = true;
+  std::unique_ptr<StateCheckpoint> checkpoint_;  // null: the job has no checkpoint dir
+  int64_t snapshot_interval_ = 10;
   std::counting_semaphore<1024> cores_;
 
   std::mutex readers_mu_;

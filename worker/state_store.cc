@@ -44,6 +44,14 @@ void SortRows(std::vector<EmittedRow>* rows) {
   });
 }
 
+// Where a range's version lives: after every state key (key groups are < 2^31).
+std::string VersionKey(KeyGroupRange range) {
+  std::string k = "\xff\xff\xff\xffversion/";
+  PutBigEndian(range.begin, 4, &k);
+  PutBigEndian(range.end, 4, &k);
+  return k;
+}
+
 // Counts add up: merging a batch is one write, no read-modify-write.
 class AddOperator : public rocksdb::AssociativeMergeOperator {
  public:
@@ -61,10 +69,11 @@ class RocksDbStateStore : public WindowStateStore {
   explicit RocksDbStateStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
 
   Result<ApplyResult> ApplyBatch(KeyGroupRange range, const std::vector<ShuffleEntry>& entries,
-                                 int64_t watermark_ms, int64_t window_ms,
-                                 int64_t having_more_than) override {
+                                 int64_t watermark_ms, int64_t window_ms, int64_t having_more_than,
+                                 int64_t version) override {
     ApplyResult result;
     rocksdb::WriteBatch batch;
+    if (version >= 0) batch.Put(VersionKey(range), EncodeCount(version));
     // Closed windows first (read from the state before this batch: the batch's entries all
     // lie in open windows), then the merges; one atomic write.
     std::string lower = EncodeStateKey(range.begin, INT64_MIN, "");
@@ -109,6 +118,47 @@ class RocksDbStateStore : public WindowStateStore {
     return result;
   }
 
+  Result<int64_t> Version(KeyGroupRange range) override {
+    std::string value;
+    auto s = db_->Get(rocksdb::ReadOptions(), VersionKey(range), &value);
+    if (s.IsNotFound()) return int64_t{-1};
+    if (!s.ok()) return Status::IOError("state version read: " + s.ToString());
+    return DecodeCount(value);
+  }
+
+  Status Reset(KeyGroupRange range, const std::vector<OwnedEntry>& entries,
+               int64_t version) override {
+    rocksdb::WriteBatch batch;
+    batch.DeleteRange(db_->DefaultColumnFamily(), EncodeStateKey(range.begin, INT64_MIN, ""),
+                      EncodeStateKey(range.end, INT64_MIN, ""));
+    for (const auto& e : entries) {
+      batch.Put(EncodeStateKey(e.key_group, e.window_start_ms, e.key), EncodeCount(e.count));
+    }
+    batch.Put(VersionKey(range), EncodeCount(version));
+    auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+    if (!s.ok()) return Status::IOError("state restore write: " + s.ToString());
+    return Status::OK();
+  }
+
+  Result<std::vector<OwnedEntry>> Dump(KeyGroupRange range) override {
+    std::vector<OwnedEntry> out;
+    std::string lower = EncodeStateKey(range.begin, INT64_MIN, "");
+    std::string upper = EncodeStateKey(range.end, INT64_MIN, "");
+    rocksdb::Slice upper_slice(upper);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro));
+    for (it->Seek(lower); it->Valid(); it->Next()) {
+      rocksdb::Slice k = it->key();
+      if (k.size() < 12) continue;
+      out.push_back({static_cast<uint32_t>(GetBigEndian(k.data(), 4)),
+                     static_cast<int64_t>(GetBigEndian(k.data() + 4, 8) ^ kSignFlip),
+                     std::string(k.data() + 12, k.size() - 12), DecodeCount(it->value())});
+    }
+    if (!it->status().ok()) return Status::IOError("state scan: " + it->status().ToString());
+    return out;
+  }
+
  private:
   std::unique_ptr<rocksdb::DB> db_;
 };
@@ -116,10 +166,11 @@ class RocksDbStateStore : public WindowStateStore {
 class MemoryStateStore : public WindowStateStore {
  public:
   Result<ApplyResult> ApplyBatch(KeyGroupRange range, const std::vector<ShuffleEntry>& entries,
-                                 int64_t watermark_ms, int64_t window_ms,
-                                 int64_t having_more_than) override {
+                                 int64_t watermark_ms, int64_t window_ms, int64_t having_more_than,
+                                 int64_t version) override {
     std::lock_guard<std::mutex> lock(mu_);
     ApplyResult result;
+    if (version >= 0) versions_[{range.begin, range.end}] = version;
     for (auto it = state_.lower_bound(EncodeStateKey(range.begin, INT64_MIN, ""));
          it != state_.end() && it->first < EncodeStateKey(range.end, INT64_MIN, "");) {
       int64_t ws = static_cast<int64_t>(GetBigEndian(it->first.data() + 4, 8) ^ kSignFlip);
@@ -146,9 +197,39 @@ class MemoryStateStore : public WindowStateStore {
     return result;
   }
 
+  Result<int64_t> Version(KeyGroupRange range) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = versions_.find({range.begin, range.end});
+    return it == versions_.end() ? int64_t{-1} : it->second;
+  }
+
+  Status Reset(KeyGroupRange range, const std::vector<OwnedEntry>& entries,
+               int64_t version) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    state_.erase(state_.lower_bound(EncodeStateKey(range.begin, INT64_MIN, "")),
+                 state_.lower_bound(EncodeStateKey(range.end, INT64_MIN, "")));
+    for (const auto& e : entries)
+      state_[EncodeStateKey(e.key_group, e.window_start_ms, e.key)] = e.count;
+    versions_[{range.begin, range.end}] = version;
+    return Status::OK();
+  }
+
+  Result<std::vector<OwnedEntry>> Dump(KeyGroupRange range) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<OwnedEntry> out;
+    for (auto it = state_.lower_bound(EncodeStateKey(range.begin, INT64_MIN, ""));
+         it != state_.end() && it->first < EncodeStateKey(range.end, INT64_MIN, ""); ++it) {
+      out.push_back({static_cast<uint32_t>(GetBigEndian(it->first.data(), 4)),
+                     static_cast<int64_t>(GetBigEndian(it->first.data() + 4, 8) ^ kSignFlip),
+                     it->first.substr(12), it->second});
+    }
+    return out;
+  }
+
  private:
   std::mutex mu_;
   std::map<std::string, int64_t> state_;
+  std::map<std::pair<uint32_t, uint32_t>, int64_t> versions_;
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 
 #include "common/key_group.h"
 #include "common/status.h"
+#include "worker/checkpoint.h"
 #include "worker/shuffle_codec.h"
 
 namespace spate::worker {
@@ -41,10 +42,20 @@ class WindowStateStore {
   /// `range` whose end (start + window_ms) <= watermark_ms, returning those whose count is
   /// greater than `having_more_than`. Entries never fall into a closed window: stage 1 drops
   /// records whose window already closed.
+  /// `version` (the batch id; -1: not tracked) is recorded for the range in the same write.
   virtual Result<ApplyResult> ApplyBatch(KeyGroupRange range,
                                          const std::vector<ShuffleEntry>& entries,
                                          int64_t watermark_ms, int64_t window_ms,
-                                         int64_t having_more_than) = 0;
+                                         int64_t having_more_than, int64_t version = -1) = 0;
+
+  /// The batch the range's state is at (-1: none recorded, e.g. a new store or another
+  /// range split).
+  virtual Result<int64_t> Version(KeyGroupRange range) = 0;
+  /// Replaces the range's state with `entries` at `version` (a restore), atomically.
+  virtual Status Reset(KeyGroupRange range, const std::vector<OwnedEntry>& entries,
+                       int64_t version) = 0;
+  /// The range's open state, sorted by (key group, window, key) (for snapshots).
+  virtual Result<std::vector<OwnedEntry>> Dump(KeyGroupRange range) = 0;
 };
 
 /// RocksDB-backed state under `dir`; `cache_bytes` bounds the block cache and write buffers

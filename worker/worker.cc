@@ -112,7 +112,6 @@ Status WorkerHandler::HandleLaunchExecutor(const proto::LaunchExecutorRequest& r
   SPATE_ASSIGN_OR_RETURN(auto executor, Executor::Make(request, work_dir_, transport_));
   std::lock_guard<std::mutex> lock(mu_);
   executors_[job][id] = std::move(executor);
-  for (int32_t p : request.executor().shuffle_partitions()) shuffle_owner_[job][p] = id;
   spdlog::info(
       "launched executor {} of job {} ({} cores, kafka partitions {}, shuffle partitions {})", id,
       job, request.executor().cores(), request.executor().kafka_partitions_size(),
@@ -126,10 +125,7 @@ Status WorkerHandler::HandleStopExecutor(const proto::StopExecutorRequest& reque
   auto job = executors_.find(request.job_id());
   if (job == executors_.end()) return Status::OK();
   job->second.erase(request.executor_id());
-  if (job->second.empty()) {
-    executors_.erase(job);
-    shuffle_owner_.erase(request.job_id());
-  }
+  if (job->second.empty()) executors_.erase(job);
   spdlog::info("stopped executor {} of job {}", request.executor_id(), request.job_id());
   return Status::OK();
 }
@@ -162,21 +158,14 @@ Status WorkerHandler::HandleRunStateTask(const proto::StateTaskRequest& request,
 
 Status WorkerHandler::HandlePushShuffle(const proto::ShuffleBlock& request,
                                         proto::PushShuffleReply*) {
-  std::string owner;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto job = shuffle_owner_.find(request.job_id());
-    if (job != shuffle_owner_.end()) {
-      auto it = job->second.find(request.shuffle_partition());
-      if (it != job->second.end()) owner = it->second;
-    }
-  }
-  if (owner.empty()) {
-    return Status::NotFound("no executor of job " + request.job_id() + " owns shuffle partition " +
-                            std::to_string(request.shuffle_partition()) + " here");
-  }
-  SPATE_ASSIGN_OR_RETURN(auto executor, Find(request.job_id(), owner));
+  SPATE_ASSIGN_OR_RETURN(auto executor, Find(request.job_id(), request.executor_id()));
   return executor->AcceptShuffle(request);
+}
+
+void WorkerHandler::StopAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!executors_.empty()) spdlog::info("stopping every executor: the master moved their work");
+  executors_.clear();
 }
 
 std::vector<std::string> WorkerHandler::ExecutorIds() {
@@ -270,6 +259,7 @@ void WorkerServer::HeartbeatLoop() {
       s = FromGrpcStatus(master_->Heartbeat(ctx.get(), req, &reply), "heartbeat to master");
       if (s.ok() && reply.reregister()) {
         spdlog::warn("master does not know this worker any more: registering again");
+        handler_->StopAll();
         registered = false;
         continue;
       }

@@ -42,6 +42,8 @@ class WorkerHandler {
   Status HandlePushShuffle(const proto::ShuffleBlock& request, proto::PushShuffleReply* reply);
 
   std::vector<std::string> ExecutorIds();
+  /// Stops every executor (the master forgot this worker: its jobs moved elsewhere).
+  void StopAll();
 
  private:
   Result<std::shared_ptr<Executor>> Find(const std::string& job_id, const std::string& executor_id);
@@ -51,8 +53,6 @@ class WorkerHandler {
   std::mutex mu_;
   // job id -> executor id -> executor
   std::map<std::string, std::map<std::string, std::shared_ptr<Executor>>> executors_;
-  // job id -> shuffle partition -> executor id
-  std::map<std::string, std::map<int32_t, std::string>> shuffle_owner_;
 };
 
 /// A running worker: gRPC server, shuffle transport, registration and heartbeat thread.

@@ -1,0 +1,200 @@
+#include "worker/checkpoint.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include <cinttypes>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <tuple>
+
+namespace spate::worker {
+namespace {
+
+namespace fs = std::filesystem;
+constexpr char kMagic[8] = {'S', 'P', 'A', 'T', 'E', 'C', 'K', '1'};
+
+struct FileName {
+  bool snapshot = false;
+  int64_t batch = 0;
+  KeyGroupRange range;
+};
+
+std::string NameOf(bool snapshot, int64_t batch, KeyGroupRange range) {
+  char buf[96];
+  std::snprintf(buf, sizeof(buf), "%s-%012" PRId64 "-%u-%u.bin", snapshot ? "snap" : "delta", batch,
+                range.begin, range.end);
+  return buf;
+}
+
+bool ParseName(const std::string& name, FileName* out) {
+  char kind[8] = {0};
+  long long batch = 0;
+  unsigned begin = 0, end = 0;
+  if (std::sscanf(name.c_str(), "%5[a-z]-%lld-%u-%u.bin", kind, &batch, &begin, &end) != 4) {
+    return false;
+  }
+  if (std::strcmp(kind, "snap") != 0 && std::strcmp(kind, "delta") != 0) return false;
+  if (name != NameOf(kind[0] == 's', batch, {begin, end})) return false;
+  out->snapshot = kind[0] == 's';
+  out->batch = batch;
+  out->range = {begin, end};
+  return true;
+}
+
+bool Intersects(KeyGroupRange a, KeyGroupRange b) { return a.begin < b.end && b.begin < a.end; }
+bool Covers(KeyGroupRange outer, KeyGroupRange inner) {
+  return outer.begin <= inner.begin && inner.end <= outer.end;
+}
+
+Result<std::string> ReadPayload(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::IOError("cannot read checkpoint file " + path);
+  std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  constexpr size_t kHeader = 8 + 8 + 8;
+  if (data.size() < kHeader || std::memcmp(data.data(), kMagic, 8) != 0) {
+    return Status::Corruption("not a Spate checkpoint file: " + path);
+  }
+  uint64_t len = 0, hash = 0;
+  std::memcpy(&len, data.data() + 8, 8);
+  std::memcpy(&hash, data.data() + 16, 8);
+  if (data.size() != kHeader + len || XXH64(data.data() + kHeader, len, 0) != hash) {
+    return Status::Corruption("checkpoint file is truncated or corrupt: " + path);
+  }
+  return data.substr(kHeader);
+}
+
+}  // namespace
+
+Status StateCheckpoint::WriteFile(const std::string& name, int64_t, KeyGroupRange,
+                                  const std::string& payload) {
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) return Status::IOError("cannot create checkpoint dir " + dir_ + ": " + ec.message());
+  std::string header(kMagic, 8);
+  uint64_t len = payload.size();
+  uint64_t hash = XXH64(payload.data(), payload.size(), 0);
+  header.append(reinterpret_cast<const char*>(&len), 8);
+  header.append(reinterpret_cast<const char*>(&hash), 8);
+  std::string tmp = dir_ + "/." + name + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) return Status::IOError("cannot write " + tmp + ": " + std::strerror(errno));
+  bool ok = true;
+  for (const std::string* part : std::initializer_list<const std::string*>{&header, &payload}) {
+    size_t off = 0;
+    while (ok && off < part->size()) {
+      ssize_t n = ::write(fd, part->data() + off, part->size() - off);
+      if (n < 0)
+        ok = false;
+      else
+        off += static_cast<size_t>(n);
+    }
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || ::rename(tmp.c_str(), (dir_ + "/" + name).c_str()) != 0) {
+    return Status::IOError("cannot write checkpoint " + dir_ + "/" + name + ": " +
+                           std::strerror(errno));
+  }
+  return Status::OK();
+}
+
+Status StateCheckpoint::WriteDelta(int64_t batch, KeyGroupRange range,
+                                   const std::vector<ShuffleEntry>& entries) {
+  if (entries.empty()) return Status::OK();  // closings follow from the watermark
+  std::string payload;
+  for (const auto& e : entries) AppendEntry(e, &payload);
+  return WriteFile(NameOf(false, batch, range), batch, range, payload);
+}
+
+Status StateCheckpoint::WriteSnapshot(int64_t batch, KeyGroupRange range,
+                                      const std::vector<OwnedEntry>& state) {
+  std::string payload;
+  for (const auto& e : state) {
+    AppendEntry({e.key_group, e.window_start_ms, e.key, e.count}, &payload);
+  }
+  SPATE_RETURN_IF_ERROR(WriteFile(NameOf(true, batch, range), batch, range, payload));
+  // Keep everything from the previous snapshot of this range on: a replay restores at most one
+  // batch back, and the batch before this one has committed.
+  std::error_code ec;
+  int64_t previous = -1;
+  std::vector<std::pair<FileName, fs::path>> files;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    FileName f;
+    if (!ParseName(entry.path().filename().string(), &f)) continue;
+    if (!Covers(range, f.range)) continue;
+    if (f.snapshot && f.batch < batch && Covers(f.range, range))
+      previous = std::max(previous, f.batch);
+    files.emplace_back(f, entry.path());
+  }
+  if (previous < 0) return Status::OK();
+  for (const auto& [f, path] : files) {
+    if (f.batch < previous) fs::remove(path, ec);
+  }
+  return Status::OK();
+}
+
+Result<std::vector<OwnedEntry>> StateCheckpoint::Load(KeyGroupRange range, int64_t version,
+                                                      int64_t watermark_ms,
+                                                      int64_t window_ms) const {
+  std::vector<OwnedEntry> out;
+  if (version < 0 || range.size() == 0) return out;
+  std::error_code ec;
+  if (!fs::exists(dir_, ec)) return out;
+  std::vector<std::pair<FileName, std::string>> files;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    FileName f;
+    if (!ParseName(entry.path().filename().string(), &f)) continue;
+    if (f.batch > version || !Intersects(f.range, range)) continue;
+    files.emplace_back(f, entry.path().string());
+  }
+  if (ec) return Status::IOError("cannot list checkpoint dir " + dir_ + ": " + ec.message());
+  // Newest snapshot at or before `version`, per key group.
+  std::vector<int64_t> snap(range.size(), -1);
+  for (const auto& [f, path] : files) {
+    if (!f.snapshot) continue;
+    for (uint32_t kg = std::max(f.range.begin, range.begin); kg < std::min(f.range.end, range.end);
+         ++kg) {
+      snap[kg - range.begin] = std::max(snap[kg - range.begin], f.batch);
+    }
+  }
+  std::map<std::tuple<uint32_t, int64_t, std::string>, int64_t> sum;
+  for (const auto& [f, path] : files) {
+    SPATE_ASSIGN_OR_RETURN(std::string payload, ReadPayload(path));
+    ShuffleDecoder decoder(payload);
+    ShuffleEntry e;
+    while (decoder.Next(&e)) {
+      if (!range.Contains(e.key_group)) continue;
+      int64_t s = snap[e.key_group - range.begin];
+      bool use = f.snapshot ? f.batch == s : f.batch > s;
+      if (use) sum[{e.key_group, e.window_start_ms, std::string(e.key)}] += e.count;
+    }
+    if (decoder.corrupt()) return Status::Corruption("corrupt entries in " + path);
+  }
+  for (auto& [k, count] : sum) {
+    const auto& [kg, ws, key] = k;
+    int64_t end = ws > INT64_MAX - window_ms ? INT64_MAX : ws + window_ms;
+    if (end <= watermark_ms) continue;  // closed (and emitted) by `version`
+    out.push_back({kg, ws, key, count});
+  }
+  return out;
+}
+
+Status StateCheckpoint::DiscardAfter(int64_t version) {
+  std::error_code ec;
+  if (!fs::exists(dir_, ec)) return Status::OK();
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    FileName f;
+    if (ParseName(entry.path().filename().string(), &f) && f.batch > version) {
+      fs::remove(entry.path(), ec);
+      if (ec)
+        return Status::IOError("cannot remove " + entry.path().string() + ": " + ec.message());
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace spate::worker
