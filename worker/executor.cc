@@ -32,10 +32,14 @@ std::vector<std::string> SplitEncoded(std::string data, size_t max_bytes) {
   }
   ShuffleDecoder decoder(data);
   ShuffleEntry e;
+  std::string entry;
   out.emplace_back();
   while (decoder.Next(&e)) {
-    if (out.back().size() >= max_bytes) out.emplace_back();
-    AppendEntry(e, &out.back());
+    entry.clear();
+    AppendEntry(e, &entry);
+    // A chunk never grows past max_bytes; only a lone entry larger than that exceeds it.
+    if (!out.back().empty() && out.back().size() + entry.size() > max_bytes) out.emplace_back();
+    out.back() += entry;
   }
   return out;
 }
@@ -257,7 +261,8 @@ Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskReque
   KeyGroupRange range{request.key_groups().begin(), request.key_groups().end()};
   for (const auto& want : request.expected()) {
     auto slot = slots.find(want.map_partition());
-    if (slot == slots.end()) continue;
+    // Blocks of another attempt (one that wrote where the expected attempt did not) are stale.
+    if (slot == slots.end() || slot->second.attempt != want.attempt()) continue;
     for (const auto& [seq, data] : slot->second.blocks) {
       bytes_read += static_cast<int64_t>(data.size());
       ShuffleDecoder decoder(data);
