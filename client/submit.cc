@@ -103,12 +103,27 @@ int Attach(MasterClient& master, const std::string& job_id, bool print_tables, b
   int64_t last_progress = -1;
   int handled_interrupts = 0;
   std::string last_message;
+  int64_t last_contact = NowMs();
+  bool warned = false;
+  constexpr int64_t kMasterGoneMs = 120'000;
   while (true) {
     auto reply = master.GetJob(job_id, printed);
     if (!reply.ok()) {
+      // A master that restarts resumes its jobs: keep following for a while.
+      if (reply.status().code() == StatusCode::kUnavailable && g_interrupts == 0 &&
+          NowMs() - last_contact < kMasterGoneMs) {
+        if (!warned)
+          std::fprintf(stderr, "spate-submit: %s; waiting for it\n",
+                       reply.status().message().c_str());
+        warned = true;
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        continue;
+      }
       std::fprintf(stderr, "spate-submit: %s\n", reply.status().message().c_str());
       return 1;
     }
+    last_contact = NowMs();
+    warned = false;
     const auto& st = reply->status();
     master::RowSchema schema{st.key_column(), st.count_column()};
     for (const auto& b : reply->results()) {
