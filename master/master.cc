@@ -278,6 +278,20 @@ Result<std::unique_ptr<MasterServer>> MasterServer::Start(const MasterOptions& o
   });
   spdlog::info("master listening on {} (state in {}, worker timeout {} ms)", m->address_,
                options.state_dir, options.worker_timeout_ms);
+  if (options.ui_port >= 0) {
+    WebUiOptions ui;
+    ui.host = options.host;
+    ui.port = options.ui_port;
+    ui.kill_enabled = options.ui_kill_enabled;
+    ui.master_address = m->address_;
+    auto web = WebUi::Start(m->handler_.get(), ui);
+    // The cluster works without its page: a UI that cannot bind is reported, not fatal.
+    if (web.ok()) {
+      m->web_ui_ = std::move(*web);
+    } else {
+      spdlog::error("{}; the web UI is off", web.status().message());
+    }
+  }
   return m;
 }
 
@@ -285,6 +299,7 @@ MasterServer::~MasterServer() { Shutdown(); }
 
 void MasterServer::Shutdown() {
   if (stopping_.exchange(true)) return;
+  if (web_ui_) web_ui_->Shutdown();
   if (liveness_.joinable()) liveness_.join();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   handler_.reset();
@@ -299,9 +314,11 @@ int RunMaster(int argc, char** argv) {
   app.add_option("--port", o.port, "gRPC port (0: any free port)")
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
-  app.add_option("--ui-port", o.ui_port, "web page and JSON API port")
+  app.add_option("--ui-port", o.ui_port,
+                 "web page, JSON API and /metrics port (0: any free port, -1: no web UI)")
       ->capture_default_str()
-      ->check(CLI::Range(0, 65535));
+      ->check(CLI::Range(-1, 65535));
+  app.add_flag("--ui-kill-enabled", o.ui_kill_enabled, "allow killing jobs from the web page");
   app.add_option("--state-dir", o.state_dir, "RocksDB directory for jobs, offset and commit logs")
       ->capture_default_str();
   app.add_option("--worker-timeout", worker_timeout, "declare a worker lost after this silence")

@@ -14,14 +14,16 @@
 #include "master/cluster.h"
 #include "master/job_runner.h"
 #include "master/meta_store.h"
+#include "master/web_ui.h"
 #include "proto/spate.grpc.pb.h"
 
 namespace spate::master {
 
 struct MasterOptions {
   std::string host = "127.0.0.1";
-  int port = 7077;  ///< 0: any free port
-  int ui_port = 8080;
+  int port = 7077;               ///< 0: any free port
+  int ui_port = 8080;            ///< web page, JSON API and /metrics; 0: any free port; < 0: none
+  bool ui_kill_enabled = false;  ///< allow killing jobs from the web page
   std::string state_dir = "/tmp/spate-master";
   int64_t worker_timeout_ms = 5000;
   int64_t heartbeat_interval_ms = 1000;
@@ -69,6 +71,8 @@ class MasterServer {
   void Shutdown();
   /// host:port of the gRPC endpoint.
   const std::string& address() const { return address_; }
+  /// Port of the web UI, 0 when it is off.
+  int ui_port() const { return web_ui_ ? web_ui_->port() : 0; }
   MasterHandler& handler() { return *handler_; }
 
  private:
@@ -78,6 +82,7 @@ class MasterServer {
   std::unique_ptr<MasterHandler> handler_;
   std::unique_ptr<grpc::Service> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<WebUi> web_ui_;
   std::atomic<bool> stopping_{false};
   std::thread liveness_;
 };
