@@ -311,8 +311,8 @@ spate::Status JobRunner::Admit() {
   // Topic layout first: it decides how many stage-1 tasks there are.
   SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec_.bootstrap()));
   SPATE_ASSIGN_OR_RETURN(kafka_partitions_, PartitionCount(kafka.get(), spec_.topic(), 10'000));
-  SPATE_ASSIGN_OR_RETURN(
-      sink_, MakeSink(spec_.sink(), {plan_.key_column, plan_.count_column}, spec_.bootstrap()));
+  SPATE_ASSIGN_OR_RETURN(sink_, MakeSink(spec_.sink(), {plan_.key_column, plan_.count_column},
+                                         spec_.bootstrap(), spec_.checkpoint_dir()));
   if (resumed_) SetState(proto::RECOVERING, "resuming: waiting for executors");
   while (!kill_) {
     SPATE_ASSIGN_OR_RETURN(bool placed, AddExecutors(spec_.num_executors()));

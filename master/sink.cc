@@ -59,12 +59,47 @@ class FileSink : public Sink {
   RowSchema schema_;
 };
 
+// Exactly once for read_committed consumers: each batch's rows are produced in one Kafka
+// transaction that also commits a marker (the next batch id, as the offset of a consumer group
+// of the sink's own) to partition 0 of the sink topic. A replayed batch whose marker says it
+// was written is skipped; a transaction cut short by a crash is aborted by Kafka, and the
+// producer's stable transactional.id fences an older master still writing.
 class KafkaSink : public Sink {
  public:
-  KafkaSink(KafkaClientPtr producer, std::string topic, RowSchema schema)
-      : producer_(std::move(producer)), topic_(std::move(topic)), schema_(std::move(schema)) {}
+  KafkaSink(KafkaClientPtr producer, KafkaClientPtr marker_reader, std::string topic,
+            std::string group, RowSchema schema)
+      : producer_(std::move(producer)),
+        marker_reader_(std::move(marker_reader)),
+        topic_(std::move(topic)),
+        group_(std::move(group)),
+        schema_(std::move(schema)) {}
 
-  Status WriteBatch(int64_t, const std::vector<proto::ResultRow>& rows) override {
+  Status WriteBatch(int64_t batch_id, const std::vector<proto::ResultRow>& rows) override {
+    SPATE_ASSIGN_OR_RETURN(int64_t written, Marker());
+    if (written > batch_id) return Status::OK();  // an earlier attempt committed this batch
+    SPATE_RETURN_IF_ERROR(Check(rd_kafka_begin_transaction(producer_.get()), "begin transaction"));
+    Status s = Produce(rows);
+    if (s.ok()) s = CommitMarker(batch_id + 1);
+    if (s.ok())
+      s = Check(rd_kafka_commit_transaction(producer_.get(), 60'000), "commit transaction");
+    if (!s.ok()) {
+      rd_kafka_error_t* e = rd_kafka_abort_transaction(producer_.get(), 30'000);
+      if (e) rd_kafka_error_destroy(e);
+    }
+    return s;
+  }
+  std::string Describe() const override { return "kafka:" + topic_; }
+
+ private:
+  Status Check(rd_kafka_error_t* error, const std::string& what) {
+    if (!error) return Status::OK();
+    std::string msg = "sink topic " + topic_ + ": " + what + ": " + rd_kafka_error_string(error);
+    bool retriable = rd_kafka_error_is_retriable(error) || rd_kafka_error_txn_requires_abort(error);
+    rd_kafka_error_destroy(error);
+    return retriable ? Status::Unavailable(msg) : Status::Internal(msg);
+  }
+
+  Status Produce(const std::vector<proto::ResultRow>& rows) {
     for (const auto& r : rows) {
       std::string value = RowToJson(r, schema_);
       rd_kafka_resp_err_t err;
@@ -77,15 +112,34 @@ class KafkaSink : public Sink {
       } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
       if (err) return KafkaErrorToStatus(err, "produce to sink topic " + topic_);
     }
-    rd_kafka_resp_err_t err = rd_kafka_flush(producer_.get(), 30'000);
-    if (err) return KafkaErrorToStatus(err, "flush sink topic " + topic_);
     return Status::OK();
   }
-  std::string Describe() const override { return "kafka:" + topic_; }
 
- private:
+  Status CommitMarker(int64_t next_batch) {
+    KafkaPartitionListPtr offsets(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(offsets.get(), topic_.c_str(), 0)->offset = next_batch;
+    rd_kafka_consumer_group_metadata_t* meta = rd_kafka_consumer_group_metadata_new(group_.c_str());
+    Status s =
+        Check(rd_kafka_send_offsets_to_transaction(producer_.get(), offsets.get(), meta, 30'000),
+              "commit the batch marker");
+    rd_kafka_consumer_group_metadata_destroy(meta);
+    return s;
+  }
+
+  // The next batch the sink expects (-1: none written yet).
+  Result<int64_t> Marker() {
+    KafkaPartitionListPtr parts(rd_kafka_topic_partition_list_new(1));
+    rd_kafka_topic_partition_list_add(parts.get(), topic_.c_str(), 0);
+    rd_kafka_resp_err_t err = rd_kafka_committed(marker_reader_.get(), parts.get(), 30'000);
+    if (err) return KafkaErrorToStatus(err, "read the batch marker of sink topic " + topic_);
+    int64_t offset = parts->elems[0].offset;
+    return offset < 0 ? int64_t{-1} : offset;
+  }
+
   KafkaClientPtr producer_;
+  KafkaClientPtr marker_reader_;
   std::string topic_;
+  std::string group_;
   RowSchema schema_;
 };
 
@@ -137,7 +191,7 @@ Status ValidateSinkSpec(const std::string& spec) {
 }
 
 Result<std::unique_ptr<Sink>> MakeSink(const std::string& spec, const RowSchema& schema,
-                                       const std::string& bootstrap) {
+                                       const std::string& bootstrap, const std::string& sink_id) {
   SPATE_RETURN_IF_ERROR(ValidateSinkSpec(spec));
   if (spec == "console") return std::unique_ptr<Sink>(new ConsoleSink());
   if (spec.rfind("file:", 0) == 0) {
@@ -148,11 +202,23 @@ Result<std::unique_ptr<Sink>> MakeSink(const std::string& spec, const RowSchema&
     return std::unique_ptr<Sink>(new FileSink(dir, schema));
   }
   std::string topic = spec.substr(6);
-  SPATE_ASSIGN_OR_RETURN(auto producer,
-                         MakeKafkaClient(RD_KAFKA_PRODUCER, bootstrap,
-                                         {{"enable.idempotence", "true"}, {"linger.ms", "5"}}));
+  // Stable across master restarts and resubmissions of the same checkpoint.
+  const std::string id = "spate-" + std::to_string(std::hash<std::string>{}(sink_id + "|" + topic));
+  SPATE_ASSIGN_OR_RETURN(auto producer, MakeKafkaClient(RD_KAFKA_PRODUCER, bootstrap,
+                                                        {{"enable.idempotence", "true"},
+                                                         {"transactional.id", id},
+                                                         {"linger.ms", "5"}}));
   SPATE_RETURN_IF_ERROR(PartitionCount(producer.get(), topic, 10'000).status().WithContext("sink"));
-  return std::unique_ptr<Sink>(new KafkaSink(std::move(producer), topic, schema));
+  if (rd_kafka_error_t* e = rd_kafka_init_transactions(producer.get(), 30'000)) {
+    std::string msg = rd_kafka_error_string(e);
+    rd_kafka_error_destroy(e);
+    return Status::Unavailable("sink topic " + topic + ": cannot start transactions: " + msg);
+  }
+  SPATE_ASSIGN_OR_RETURN(auto reader,
+                         MakeKafkaClient(RD_KAFKA_CONSUMER, bootstrap,
+                                         {{"group.id", id}, {"enable.auto.commit", "false"}}));
+  return std::unique_ptr<Sink>(
+      new KafkaSink(std::move(producer), std::move(reader), topic, id, schema));
 }
 
 }  // namespace spate::master

@@ -35,9 +35,12 @@ class Sink {
 };
 
 /// "console" (rows are kept for attached clients: nothing to write here), "file:DIR",
-/// "kafka:TOPIC" (produced to the job's bootstrap). InvalidArgument for anything else.
+/// "kafka:TOPIC" (produced to the job's bootstrap, one transaction per batch). `sink_id` names
+/// the job's output across restarts (its checkpoint dir): it keys the Kafka transactions.
+/// InvalidArgument for anything else.
 Result<std::unique_ptr<Sink>> MakeSink(const std::string& spec, const RowSchema& schema,
-                                       const std::string& bootstrap);
+                                       const std::string& bootstrap,
+                                       const std::string& sink_id = "");
 
 /// Checks a sink spec without opening it (for submit-time validation).
 Status ValidateSinkSpec(const std::string& spec);

@@ -38,10 +38,10 @@ class WindowStateStore {
  public:
   virtual ~WindowStateStore() = default;
 
-  /// Atomically: adds `entries` (all inside `range`) to the state, then drops every window of
-  /// `range` whose end (start + window_ms) <= watermark_ms, returning those whose count is
-  /// greater than `having_more_than`. Entries never fall into a closed window: stage 1 drops
-  /// records whose window already closed.
+  /// Atomically: drops every window of `range` whose end (start + window_ms) <= watermark_ms,
+  /// returning those whose count is greater than `having_more_than`, and adds `entries` (all
+  /// inside `range`). Entries never fall into a closed window (stage 1 drops records whose
+  /// window closed), so the two parts commute; an entry of a closed window is added, not emitted.
   /// `version` (the batch id; -1: not tracked) is recorded for the range in the same write.
   virtual Result<ApplyResult> ApplyBatch(KeyGroupRange range,
                                          const std::vector<ShuffleEntry>& entries,
