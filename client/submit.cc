@@ -239,6 +239,12 @@ std::string FormatStatus(const proto::GetJobReply& reply) {
          " dropped behind the watermark\n";
   out += "malformed:  " + std::to_string(st.total_malformed_rows()) + "\n";
   out += "emitted:    " + std::to_string(st.total_rows_emitted()) + " rows\n";
+  out += "recovery:   " + std::to_string(st.recoveries()) + " recoveries, " +
+         std::to_string(st.replayed_batches()) + " failed attempts replayed, " +
+         std::to_string(st.restored_state_rows()) +
+         " state rows restored from the checkpoint, last took " +
+         std::to_string(st.last_recovery_ms()) + " ms\n";
+  out += "checkpoint: " + st.spec().checkpoint_dir() + "\n";
   for (const auto& e : st.executors()) {
     std::string parts, ranges;
     for (int p : e.kafka_partitions()) parts += (parts.empty() ? "" : ",") + std::to_string(p);
@@ -249,6 +255,12 @@ std::string FormatStatus(const proto::GetJobReply& reply) {
     out += "executor:   " + e.executor_id() + " on " + e.worker_id() + " (" + e.address() + "), " +
            std::to_string(e.cores()) + " cores, kafka partitions [" + parts + "], key groups [" +
            ranges + "]\n";
+  }
+  for (const auto& t : st.executor_totals()) {
+    out += "shuffle:    " + t.executor_id() + " read " + std::to_string(t.records_read()) +
+           " records, wrote " + std::to_string(t.shuffle_bytes_written()) + " shuffle bytes (" +
+           std::to_string(t.shuffle_bytes_remote()) + " to other workers), read " +
+           std::to_string(t.shuffle_bytes_read()) + " shuffle bytes\n";
   }
   if (st.has_last_progress() && st.batches_committed() > 0) {
     out += "last:       " + ProgressLine(st.last_progress()) + "\n";

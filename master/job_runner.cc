@@ -150,6 +150,7 @@ JobRunner::JobRunner(std::string job_id, proto::JobSpec spec, jobs::CompiledPlan
   status_.set_key_column(plan_.key_column);
   status_.set_count_column(plan_.count_column);
   status_.set_window_ms(plan_.window_ms);
+  status_.set_checkpoint_dir(spec_.checkpoint_dir());
 }
 
 JobRunner::~JobRunner() {
@@ -542,14 +543,14 @@ spate::Status JobRunner::RunBatches() {
       } else {
         plan.set_watermark_ms(watermark_);
         if (ranges.empty()) {
-          // No data: run an empty batch only when the watermark moved (windows may close).
-          int64_t next = NextWatermark(event_times_, trigger_ms, idle_ms, plan_.watermark_delay_ms,
-                                       watermark_);
-          if (next == watermark_) {
+          // No data: run an empty batch only when the watermark is past the one the last
+          // batch ran under, so windows it passed close without waiting for new records.
+          watermark_ = NextWatermark(event_times_, trigger_ms, idle_ms, plan_.watermark_delay_ms,
+                                     watermark_);
+          if (watermark_ == committed_watermark_) {
             last_batch_start_ms_ = trigger_ms;
             continue;
           }
-          watermark_ = next;
           plan.set_watermark_ms(watermark_);
         }
       }
@@ -570,6 +571,10 @@ spate::Status JobRunner::RunBatches() {
       s = RunBatch(plan, attempt, gap_ms, planning_ms);
       if (s.ok()) break;
       if (!trouble_since) trouble_since = std::chrono::steady_clock::now();
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        status_.set_replayed_batches(status_.replayed_batches() + 1);
+      }
       spdlog::warn("job {}: batch {} attempt {} failed: {}", job_id_, plan.batch_id(), attempt,
                    s.ToString());
       if (AnyExecutorLost()) continue;
@@ -584,6 +589,11 @@ spate::Status JobRunner::RunBatches() {
     }
     if (kill_) break;
     if (!s.ok()) return s.WithContext("batch " + std::to_string(plan.batch_id()));
+    if (trouble_since) {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.set_recoveries(status_.recoveries() + 1);
+      status_.set_last_recovery_ms(Since(*trouble_since));
+    }
     if (trouble_since || resumed_) {
       std::string took = trouble_since ? " (" + std::to_string(Since(*trouble_since)) +
                                              " ms after the first failure)"
@@ -719,6 +729,10 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
   next_batch_ = plan.batch_id() + 1;
   const int64_t commit_ms = Since(commit_started);
   if (restored_rows > 0) {
+    std::lock_guard<std::mutex> lock(mu_);
+    status_.set_restored_state_rows(status_.restored_state_rows() + restored_rows);
+  }
+  if (restored_rows > 0) {
     spdlog::info("job {}: batch {} restored {} state rows from the checkpoint", job_id_,
                  plan.batch_id(), restored_rows);
   }
@@ -751,6 +765,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     ex.set_bytes_read(ex.bytes_read() + rep.bytes_read());
     ex.set_shuffle_bytes_written(ex.shuffle_bytes_written() + rep.shuffle_bytes_written());
     ex.set_shuffle_records_written(ex.shuffle_records_written() + rep.shuffle_records_written());
+    ex.set_shuffle_bytes_remote(ex.shuffle_bytes_remote() + rep.shuffle_bytes_remote());
     ex.set_tasks(ex.tasks() + 1);
     ex.set_task_time_ms(ex.task_time_ms() + rep.duration_ms());
   }
@@ -788,6 +803,24 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
                                                 p.rows_dropped_by_watermark());
     status_.set_total_malformed_rows(status_.total_malformed_rows() + p.malformed_rows());
     status_.set_total_rows_emitted(status_.total_rows_emitted() + p.rows_emitted());
+    for (const auto& ex : p.executors()) {
+      proto::ExecutorBatchStats* total = nullptr;
+      for (auto& t : *status_.mutable_executor_totals())
+        if (t.executor_id() == ex.executor_id()) total = &t;
+      if (!total) {
+        total = status_.add_executor_totals();
+        total->set_executor_id(ex.executor_id());
+      }
+      total->set_records_read(total->records_read() + ex.records_read());
+      total->set_bytes_read(total->bytes_read() + ex.bytes_read());
+      total->set_shuffle_bytes_written(total->shuffle_bytes_written() + ex.shuffle_bytes_written());
+      total->set_shuffle_bytes_read(total->shuffle_bytes_read() + ex.shuffle_bytes_read());
+      total->set_shuffle_bytes_remote(total->shuffle_bytes_remote() + ex.shuffle_bytes_remote());
+      total->set_shuffle_records_written(total->shuffle_records_written() +
+                                         ex.shuffle_records_written());
+      total->set_tasks(total->tasks() + ex.tasks());
+      total->set_task_time_ms(total->task_time_ms() + ex.task_time_ms());
+    }
     history_.push_back(p);
     if (history_.size() > kKeptProgress) history_.pop_front();
     if (!rows.empty()) {

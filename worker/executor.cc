@@ -172,6 +172,10 @@ Status Executor::PushBlocks(const proto::SourceTaskRequest& request, std::vector
         block.set_entries(i + 1 == chunks.size() ? entries[p] : 0);
         reply->set_shuffle_bytes_written(reply->shuffle_bytes_written() +
                                          static_cast<int64_t>(chunks[i].size()));
+        if (target.address() != assignment_.address()) {
+          reply->set_shuffle_bytes_remote(reply->shuffle_bytes_remote() +
+                                          static_cast<int64_t>(chunks[i].size()));
+        }
         block.set_data(std::move(chunks[i]));
         block.set_executor_id(target.executor_id());
         SPATE_RETURN_IF_ERROR(transport_->Push(target.address(), block)
