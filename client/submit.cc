@@ -203,6 +203,8 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
     spec->set_idle_timeout_ms(ms);
   } else if (key == "spate.source.stall-timeout" || key == "spate.task.timeout") {
     SPATE_RETURN_IF_ERROR(ParseDurationMs(value).status().WithContext(key));
+  } else if (key == "spate.checkpoint.snapshot-interval") {
+    SPATE_RETURN_IF_ERROR(ParsePositive(key, value).status());
   } else if (key == "spate.source.prefilter") {
     if (value != "true" && value != "false") {
       return Status::InvalidArgument("spate.source.prefilter must be true or false");
@@ -212,6 +214,7 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
         "unknown --conf key '" + key +
         "' (known: spate.sql.shuffle.partitions, spate.key-groups, spate.source.idle-timeout, "
         "spate.source.prefilter, spate.source.stall-timeout, spate.task.timeout, "
+        "spate.checkpoint.snapshot-interval, "
         "spate.kafka.<librdkafka property>)");
   }
   return Status::OK();
