@@ -9,8 +9,11 @@
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "common/rpc.h"
 #include "common/window.h"
@@ -785,7 +788,12 @@ void WebUi::Routes() {
     res.set_header("Content-Security-Policy", kContentSecurityPolicy);
   });
 
-  auto asset = [](const httplib::Request& req, httplib::Response& res) {
+  std::string dev_dir = options_.dev_dir;
+  if (dev_dir.empty() && std::getenv("SPATE_WEB_DEV_DIR") != nullptr) {
+    dev_dir = std::getenv("SPATE_WEB_DEV_DIR");
+  }
+  if (!dev_dir.empty()) spdlog::warn("web UI: serving the page from {}, not the binary", dev_dir);
+  auto asset = [dev_dir](const httplib::Request& req, httplib::Response& res) {
     const WebAsset* a = FindWebAsset(req.path);
     if (a == nullptr) {
       res.status = 404;
@@ -793,6 +801,14 @@ void WebUi::Routes() {
       return;
     }
     res.set_header("Cache-Control", "no-cache");
+    if (!dev_dir.empty()) {
+      // Only names of embedded assets get here: no path from the request reaches the disk.
+      std::string name(a->path.substr(a->path.rfind('/') + 1));
+      std::ifstream in(dev_dir + "/" + name, std::ios::binary);
+      std::stringstream body;
+      body << in.rdbuf();
+      if (in) return res.set_content(body.str(), std::string(a->content_type).c_str());
+    }
     res.set_content(a->body.data(), a->body.size(), std::string(a->content_type).c_str());
   };
   s.Get("/", asset);

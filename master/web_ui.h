@@ -105,6 +105,9 @@ struct WebUiOptions {
   std::string master_address;
   /// How often the poller folds job progress into the totals.
   int64_t poll_interval_ms = 1000;
+  /// Serve the page's files from this directory instead of the embedded copies (for editing
+  /// master/web/ without rebuilding). Empty: $SPATE_WEB_DEV_DIR if set, else embedded.
+  std::string dev_dir;
 };
 
 /// The running HTTP server. Start() binds and returns once requests are being served.

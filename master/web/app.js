@@ -189,7 +189,7 @@
   function niceMax(v) {
     if (!(v > 0)) return 1;
     const p = Math.pow(10, Math.floor(Math.log10(v)));
-    for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
+    for (const m of [1, 1.2, 1.6, 2, 2.4, 3, 4, 5, 6, 8, 10]) if (m * p >= v) return m * p;
     return 10 * p;
   }
 
@@ -197,7 +197,9 @@
   // series: [{name, color, values: [number|null per batch]}]; refs: [{value, label}].
   function chart(id, title, sub, history, series, opts) {
     const o = opts || {};
-    const W = 560, H = 210, L = 58, R = 14, T = 10, B = 26;
+    // Series with `right: true` use their own scale, labelled on the right (format o.fmt2).
+    const hasRight = series.some((se) => se.right);
+    const W = 420, H = 180, L = 50, R = hasRight ? 50 : 10, T = 8, B = 22;
     const n = history.length;
     const iw = W - L - R, ih = H - T - B;
     let max = 0;
@@ -208,8 +210,12 @@
         max = Math.max(max, sum);
       }
     } else {
-      for (const se of series) for (const v of se.values) if (num(v)) max = Math.max(max, v);
+      for (const se of series) if (!se.right) for (const v of se.values) if (num(v)) max = Math.max(max, v);
     }
+    let max2 = 0;
+    for (const se of series) if (se.right) for (const v of se.values) if (num(v)) max2 = Math.max(max2, v);
+    const top2 = niceMax(max2 * 1.05);
+    const fmt2 = o.fmt2 || fmtCompact;
     for (const r of o.refs || []) if (num(r.value)) max = Math.max(max, r.value);
     const top = niceMax(max * 1.05);
     const fmt = o.fmt || fmtCompact;
@@ -217,12 +223,14 @@
     const slot = n > 0 ? iw / n : iw;
     const xb = (i) => L + i * slot;
     const y = (v) => T + ih - (Math.max(0, v) / top) * ih;
+    const y2 = (v) => T + ih - (Math.max(0, v) / top2) * ih;
 
     const svg = s('svg', { class: 'chart', 'data-chart': id, viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': title });
     for (let k = 0; k <= 4; k++) {
       const v = (top * k) / 4;
       svg.appendChild(s('line', { class: k === 0 ? 'axis' : 'grid', x1: L, x2: W - R, y1: y(v), y2: y(v) }));
       svg.appendChild(s('text', { x: L - 6, y: y(v) + 4, 'text-anchor': 'end' }, fmt(v)));
+      if (hasRight) svg.appendChild(s('text', { x: W - R + 6, y: y(v) + 4, 'text-anchor': 'start' }, fmt2((top2 * k) / 4)));
     }
     if (n === 0) {
       svg.appendChild(s('text', { x: L + iw / 2, y: T + ih / 2, 'text-anchor': 'middle' }, 'no batch committed yet'));
@@ -249,7 +257,8 @@
     } else {
       series.forEach((se, si) => {
         const pts = [];
-        se.values.forEach((v, i) => { if (num(v)) pts.push(x(i).toFixed(1) + ',' + y(v).toFixed(1)); });
+        const ys = se.right ? y2 : y;
+        se.values.forEach((v, i) => { if (num(v)) pts.push(x(i).toFixed(1) + ',' + ys(v).toFixed(1)); });
         if (!pts.length) return;
         if (si === 0 && o.area !== false) {
           const first = pts[0].split(',')[0], last = pts[pts.length - 1].split(',')[0];
@@ -270,17 +279,17 @@
     // hover targets: one per batch, with its values as a tooltip
     for (let i = 0; i < n; i++) {
       const lines = ['batch ' + history[i].batchId + ' at ' + fmtClock(history[i].timestampMs)];
-      for (const se of series) lines.push(se.name + ': ' + (num(se.values[i]) ? (o.tip || fmt)(se.values[i]) : '–'));
+      for (const se of series) lines.push(se.name + ': ' + (num(se.values[i]) ? (se.right ? fmt2 : o.tip || fmt)(se.values[i]) : '–'));
       svg.appendChild(s('rect', { class: 'hover', x: xb(i), y: T, width: Math.max(slot, 1), height: ih, fill: 'transparent' },
         s('title', null, lines.join('\n'))));
     }
     const legend = h('div', { class: 'legend' }, series.map((se) => {
       const last = [...se.values].reverse().find(num);
       return h('span', null, h('span', { class: 'swatch', style: 'background:' + se.color }), se.name + ' ',
-        h('b', null, num(last) ? (o.tip || fmt)(last) : '–'));
+        h('b', null, num(last) ? (se.right ? fmt2 : o.tip || fmt)(last) : '–'), se.right ? ' (right axis)' : null);
     }));
     return h('section', { class: 'panel chart-panel' },
-      h('h2', null, title, sub ? h('span', { class: 'sub' }, sub) : null), legend, svg);
+      h('h2', null, title), sub ? h('div', { class: 'chart-sub' }, sub) : null, legend, svg);
   }
 
   // ------------------------------------------------------------------ the DAG
@@ -295,7 +304,7 @@
       for (const p of e.shufflePartitions) ownerOfShuffle[p] = e.executorId;
     }
     const last = history.length ? history[history.length - 1] : null;
-    const W = 1180, H = 250;
+    const W = 1180, H = 232;
     const svg = s('svg', { class: 'dag', 'data-chart': 'dag', viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'stages of the job' });
     const defs = s('defs', null,
       s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
@@ -308,7 +317,7 @@
       { x: 690, w: 290, kind: 'stage' },
       { x: 1040, w: 130, kind: 'sink' },
     ];
-    const top = 30, bh = 200;
+    const top = 16, bh = 200;
     const midY = top + 60;
     for (const b of boxes) {
       svg.appendChild(s('rect', { class: 'box ' + b.kind, x: b.x, y: top, width: b.w, height: bh, rx: 8 }));
@@ -342,7 +351,7 @@
         svg.appendChild(r);
       }
       if (partitions > shown) text(b.x + b.w - 12, top + bh - 8, 'op', '+' + (partitions - shown) + ' more', null, 'end');
-      if (execStats) text(b.x + b.w - 12, top + 24, 'op', execStats, 'last batch', 'end');
+      if (execStats) text(b.x + b.w - 12, top + 24, 'op', 'last batch ' + execStats, null, 'end');
     };
     const s1 = d.stages[0], s2 = d.stages[1];
     stageBox(boxes[1], s1, ownerOfKafka, s1.tasks, last ? fmtMs(last.durationMs.stage1) : null);
@@ -350,7 +359,7 @@
     // sink
     text(1052, top + 24, 'title', 'Sink');
     text(1052, top + 46, '', short(d.sink.kind, 14), d.sink.spec);
-    if (last) text(1052, top + 66, 'op', fmtInt(last.rowsEmitted) + ' rows out');
+    text(1052, top + 66, 'op', fmtCompact(job.totals.rowsEmitted) + ' rows out');
     if (d.sink.spec !== d.sink.kind) text(1052, top + 86, 'op', short(d.sink.spec.slice(d.sink.kind.length + 1), 16), d.sink.spec);
     // edges
     const edge = (x1, x2) => svg.appendChild(s('path', { class: 'edge', d: 'M ' + x1 + ' ' + midY + ' L ' + (x2 - 2) + ' ' + midY, 'marker-end': 'url(#arrow)' }));
@@ -407,8 +416,8 @@
     const alive = workers.filter((w) => w.alive).length;
 
     const workerRows = workers.map((w) => h('tr', { 'data-worker-id': w.id },
-      h('td', { class: 'mono' }, w.id),
-      h('td', { class: 'mono' }, w.address),
+      h('td', { class: 'mono nowrap' }, w.id),
+      h('td', { class: 'mono nowrap' }, w.address),
       h('td', null, badge(w.state)),
       h('td', null, meter(w.coresUsed, w.cores)),
       h('td', null, meter(w.memoryUsedBytes, w.memoryBytes, fmtBytes)),
@@ -481,11 +490,11 @@
       const c = PALETTE[i % PALETTE.length];
       const lb = lastBy[e.executorId];
       return h('tr', { 'data-executor-id': e.executorId },
-        h('td', null, h('span', { class: 'swatch', style: 'background:' + c }), e.executorId),
-        h('td', { class: 'mono' }, e.workerId, h('div', { class: 'muted' }, e.address)),
+        h('td', { class: 'nowrap' }, h('span', { class: 'swatch', style: 'background:' + c }), e.executorId),
+        h('td', { class: 'mono nowrap' }, e.workerId, h('div', { class: 'muted' }, e.address)),
         h('td', { class: 'num' }, e.cores + ' · ' + fmtBytes(e.memoryBytes)),
-        h('td', null, h('span', { class: 'chip' }, e.kafkaPartitions.join(', ') || 'none')),
-        h('td', null, h('span', { class: 'chip kg' }, fmtRanges(e.keyGroups) || 'none'), h('div', { class: 'muted' }, e.keyGroupCount + ' groups')),
+        h('td', null, h('div', null, h('span', { class: 'chip', title: 'Kafka partitions read by stage 1' }, 'partitions ' + (e.kafkaPartitions.join(', ') || 'none'))),
+          h('div', null, h('span', { class: 'chip kg', title: 'key groups whose window state this executor owns (stage 2)' }, 'key groups ' + (fmtRanges(e.keyGroups) || 'none')), ' ', h('span', { class: 'muted' }, '(' + e.keyGroupCount + ')'))),
         h('td', { class: 'num' }, skewBar(fmtInt(lb ? lb.recordsRead : 0), max.l, c)),
         h('td', { class: 'num' }, skewBar(fmtInt(e.totals.recordsRead), max.r, c)),
         h('td', { class: 'num' }, skewBar(fmtBytes(e.totals.shuffleBytesWritten), max.w, c)),
@@ -495,7 +504,7 @@
     });
     return panel('Executors', 'bars compare executors: a long bar next to short ones is skew',
       table([{ name: 'Executor' }, { name: 'Worker' }, { name: 'Cores · memory', num: true },
-        { name: 'Kafka partitions' }, { name: 'Key groups' },
+        { name: 'Owns' },
         { name: 'Records (last batch)', num: true }, { name: 'Records read', num: true },
         { name: 'Shuffle write', num: true }, { name: 'Shuffle read', num: true },
         { name: 'Tasks', num: true }, { name: 'Task time', num: true }], rows, 'No executor yet (the job waits for resources).', { 'data-table': 'executors' }));
@@ -558,7 +567,7 @@
       throw e;
     }
     const [history, results] = await Promise.all([
-      getJson(base + '/progress?limit=' + HISTORY), getJson(base + '/results?batches=5&limit=200')]);
+      getJson(base + '/progress?limit=' + HISTORY), getJson(base + '/results?batches=5&limit=40')]);
     if (gen !== generation) return;
     document.title = 'Spate master · ' + job.id;
     const lp = job.lastProgress;
@@ -590,12 +599,10 @@
         { name: 'matched', color: '#edc948', values: col((p) => p.rowsMatched) },
         { name: 'emitted', color: '#e15759', values: col((p) => p.rowsEmitted) },
       ], { tip: fmtInt }),
-      chart('state', 'Window state', 'rows and bytes held in RocksDB after each batch', history, [
+      chart('state', 'Window state', 'open windows held after each batch (state store)', history, [
         { name: 'rows', color: '#9c755f', values: col((p) => p.stateRows) },
-      ], { tip: fmtInt, extra: null }),
-      chart('state-bytes', 'Window state size', null, history, [
-        { name: 'bytes', color: '#76b7b2', values: col((p) => p.stateBytes) },
-      ], { fmt: fmtBytes }),
+        { name: 'bytes', color: '#76b7b2', right: true, dash: '5 3', values: col((p) => p.stateBytes) },
+      ], { tip: fmtInt, fmt2: fmtBytes }),
       chart('dropped', 'Late and malformed records', 'per batch: older than the watermark (dropped) / not parseable', history, [
         { name: 'dropped by watermark', color: '#e15759', values: col((p) => p.rowsDroppedByWatermark) },
         { name: 'malformed', color: '#edc948', values: col((p) => p.malformedRows) },
@@ -618,18 +625,18 @@
         ' · submitted ' + fmtDateTime(job.submittedAtMs) + ' · running for ' + fmtMs(job.durationMs) + ' · ',
         h('span', { class: 'message' }, job.message)),
       h('div', { class: 'cards' },
-        card('Input rate', lp ? fmtCompact(lp.inputRowsPerSecond) : '–', 'rows/s', lp ? 'last batch: ' + fmtInt(lp.numInputRows) + ' rows' : 'no batch yet',
+        card('Input rate', lp ? fmtCompact(lp.inputRowsPerSecond) : '–', 'rows/s', lp ? fmtInt(lp.numInputRows) + ' rows last batch' : 'no batch yet',
           { metric: 'inputRowsPerSecond', raw: lp ? lp.inputRowsPerSecond : null }),
         card('Process rate', lp ? fmtCompact(lp.processedRowsPerSecond) : '–', 'rows/s', falling ? 'below the input rate' : 'keeping up',
           { metric: 'processedRowsPerSecond', raw: lp ? lp.processedRowsPerSecond : null, tone: falling ? 'warn' : '' }),
-        card('Last batch', lp ? fmtMs(lp.durationMs.total) : '–', null, trig ? 'trigger every ' + fmtMs(trig) : job.config.trigger,
+        card('Last batch', lp ? fmtMs(lp.durationMs.total) : '–', null, trig ? 'trigger ' + fmtMs(trig) : job.config.trigger,
           { metric: 'lastBatchDurationMs', raw: lp ? lp.durationMs.total : null, tone: lp && trig && lp.durationMs.total > trig ? 'warn' : '' }),
-        card('Batches', fmtInt(job.batchesCommitted), null, fmtInt(job.totals.inputRows) + ' rows in total', { metric: 'batchesCommitted', raw: job.batchesCommitted }),
-        card('Watermark', num(wm) ? fmtUtc(wm).slice(11, 19) : '–', num(wm) ? 'UTC' : null, num(lagMs) ? fmtMs(lagMs) + ' behind now' : 'not set yet', { metric: 'watermark', raw: wm }),
+        card('Batches', fmtInt(job.batchesCommitted), null, fmtCompact(job.totals.inputRows) + ' rows in all', { metric: 'batchesCommitted', raw: job.batchesCommitted }),
+        card('Watermark', num(wm) ? fmtUtc(wm).slice(11, 19) : '–', num(wm) ? 'UTC' : null, num(lagMs) ? fmtMs(lagMs) + ' behind' : 'not set yet', { metric: 'watermark', raw: wm }),
         card('State', lp ? fmtCompact(lp.stateRows) : '–', 'rows', lp ? fmtBytes(lp.stateBytes) : '', { metric: 'stateRows', raw: lp ? lp.stateRows : null }),
-        card('Dropped late', fmtInt(job.totals.rowsDroppedByWatermark), null, 'behind the watermark', { metric: 'rowsDroppedByWatermark', raw: job.totals.rowsDroppedByWatermark, tone: job.totals.rowsDroppedByWatermark ? 'warn' : '' }),
+        card('Dropped late', fmtInt(job.totals.rowsDroppedByWatermark), null, 'late rows in all', { metric: 'rowsDroppedByWatermark', raw: job.totals.rowsDroppedByWatermark, tone: job.totals.rowsDroppedByWatermark ? 'warn' : '' }),
         card('Malformed', fmtInt(job.totals.malformedRows), null, malformedReasons.length ? malformedReasons.map(([k, v]) => k + ' ' + v).join(', ') : 'none', { metric: 'malformedRows', raw: job.totals.malformedRows, tone: job.totals.malformedRows ? 'warn' : '' }),
-        card('Rows out', fmtInt(job.totals.rowsEmitted), null, 'written to ' + job.dag.sink.kind, { metric: 'rowsEmitted', raw: job.totals.rowsEmitted })),
+        card('Rows out', fmtInt(job.totals.rowsEmitted), null, 'to the ' + job.dag.sink.kind + ' sink', { metric: 'rowsEmitted', raw: job.totals.rowsEmitted })),
       dag(job, history),
       charts,
       executorsPanel(job, history),
