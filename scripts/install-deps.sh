@@ -8,6 +8,7 @@ PACKAGES=(
   librdkafka-dev librocksdb-dev libspdlog-dev catch2 libsimdjson-dev libcli11-dev
   libxxhash-dev nlohmann-json3-dev libcpp-httplib-dev
   openjdk-17-jre-headless maven kcat python3 clang-format curl
+  chromium fonts-dejavu-core
 )
 
 missing=()
