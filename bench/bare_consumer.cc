@@ -92,7 +92,10 @@ void ConsumeAll(const std::string& bootstrap, const std::string& topic,
   int64_t records = 0, bytes = 0, errors = 0;
   auto last_data = Clock::now();
   while (records < work.expected && unfinished > 0) {
-    ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 100, msgs.data(), msgs.size());
+    // The batch call waits its whole timeout unless the batch fills: take what is queued without
+    // waiting, and block (briefly, for one message) only when nothing is.
+    ssize_t n = rd_kafka_consume_batch_queue(queue.get(), 0, msgs.data(), msgs.size());
+    if (n == 0) n = rd_kafka_consume_batch_queue(queue.get(), 100, msgs.data(), 1);
     if (n < 0) {
       out->status = spate::KafkaErrorToStatus(rd_kafka_last_error(), "consume " + topic);
       break;

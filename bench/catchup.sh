@@ -15,8 +15,10 @@
 #   spate  crash-detector on a master and two workers (--cores 1 each) that this script starts:
 #          spate-submit --num-executors 2 --executor-cores 1 --conf spate.sql.shuffle.partitions=2
 #          --starting-offsets earliest --trigger available-now --sink file:DIR, timed from
-#          submit to exit (records/s = N / that time).
-# Prints a table (engine, round, seconds, records/s, MB/s) and the ratio Spate / bare consumer
+#          submit to exit (records/s = N / that time); each batch's stage 1 / stage 2 / commit
+#          times and executors' task times come from the master's /api/v1/jobs/JOB/progress.
+# Prints a table (engine, round, seconds, records/s, MB/s, CPU seconds of the engine and of the
+# broker, which are steadier than wall time on a shared machine) and the ratio Spate / bare consumer
 # (best and median), checks Spate's rows against tests/oracle/crash_oracle.py ("rows match"),
 # and writes the table and the raw figures to bench/results/catchup-<date>.md (git-ignored).
 #
@@ -24,13 +26,14 @@
 # --topic NAME   topic name (default catchup-<N>-p<P>); kept at the end unless --delete-topic
 # --skip LIST    engines to leave out (comma-separated: bare, kafka, spate)
 # --no-oracle    do not check Spate's rows (the oracle reads the whole topic through kcat and
-#                Python: minutes for 10 M records; its output is cached per N and P)
+#                Python: minutes for 10 M records; its output is cached while the topic is reused)
 #
 # Broker: the one at $SPATE_BOOTSTRAP (default 127.0.0.1:${SPATE_KAFKA_PORT:-19092}); if none
 # answers there, starts one with scripts/kafka.sh on that port and stops it at the end.
 # Environment: SPATE_BIN_DIR (default build/bin), SPATE_CACHE_DIR, SPATE_BENCH_DIR (logs and
 # sink output; default a new temp dir, kept), BARE_CONSUMER_ARGS (extra spate-bare-consumer
-# flags, e.g. "-X fetch.wait.max.ms=10").
+# flags, e.g. "-X fetch.wait.max.ms=10"), SPATE_SUBMIT_ARGS (extra spate-submit flags, e.g.
+# "--conf spate.kafka.queued.min.messages=10000000").
 # Everything it starts is stopped by PID at the end, on Ctrl-C and on TERM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -96,6 +99,7 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null || true
   done
   if [ "$delete_topic" = 1 ] && [ "${topic_ready:-0}" = 1 ]; then
+    rm -f "$expected"
     "$bin/spate-topics" --bootstrap "$bootstrap" delete "$topic" --if-exists >/dev/null 2>&1 || true
   fi
   if [ "$started_kafka" = 1 ]; then
@@ -299,8 +303,9 @@ run_spate() {  # round
   b0=$(broker_cpu)
   c0=$(cpu "${cluster[@]}")
   t0=$(now)
+  # shellcheck disable=SC2086
   timed "$work/spate-r$r.out" "$err" "$work/spate-r$r.time" "$bin/spate-submit" \
-    --master "spate://127.0.0.1:$master_port" \
+    --master "spate://127.0.0.1:$master_port" ${SPATE_SUBMIT_ARGS:-} \
     --num-executors 2 --executor-cores 1 --conf spate.sql.shuffle.partitions=2 \
     --bootstrap "$bootstrap" --topic "$topic" --starting-offsets earliest \
     --trigger available-now --sink "file:$sink" crash-detector || rc=$?
@@ -318,14 +323,32 @@ run_spate() {  # round
   "$bin/spate-submit" --master "spate://127.0.0.1:$master_port" --status "$job" \
     >"$work/spate-r$r.status" 2>&1 || true
   grep -F "job $job:" "$work/master.log" >"$work/spate-r$r.master.log" || true
+  # Per batch: planning, stage 1, stage 2 and commit times, and each executor's task time, from
+  # the master's JSON API. First line: the compact form for the table.
+  python3 - "$ui_port" "$job" >"$work/spate-r$r.batches" 2>/dev/null <<'PY' || echo "stages: n/a" >"$work/spate-r$r.batches"
+import json, sys, urllib.request
+url = "http://127.0.0.1:%s/api/v1/jobs/%s/progress" % (sys.argv[1], sys.argv[2])
+batches = json.load(urllib.request.urlopen(url, timeout=5))
+short, lines = [], []
+for b in batches:
+    d = b["durationMs"]
+    short.append("b%d %d/%d/%d" % (b["batchId"], d["stage1"], d["stage2"], d["commit"]))
+    ex = ", ".join("%s %d ms for %d records" % (e["executorId"], e["taskTimeMs"], e["recordsRead"])
+                   for e in b.get("executors", []))
+    lines.append("batch %d: %d rows, planning %d ms, stage1 %d ms, stage2 %d ms, commit %d ms, "
+                 "total %d ms; task time: %s" % (b["batchId"], b["numInputRows"], d["planning"],
+                 d["stage1"], d["stage2"], d["commit"], d["total"], ex))
+print("stages: " + ", ".join(short) + " ms (stage1/stage2/commit)")
+print("\n".join(lines))
+PY
   local batches
   batches=$(grep -c 'committed:' "$work/spate-r$r.master.log" || true)
   local bytes="${value_bytes:-0}"
   awk -v r="$r" -v s="$secs" -v n="$records" -v b="$bytes" -v k="$batches" -v j="$job" \
     -v c="$(diff_cpu "$c0" "$c1")" -v sc="$submit_cpu" -v bc="$(diff_cpu "$b0" "$b1")" \
-    -v rss="$rss" 'BEGIN {
-      printf "spate\t%s\t%.3f\t%.0f\t%s\t%.2f\t%s\t%s, %d batches; workers peak RSS %s MB\n", r, s,
-             n / s, (b > 0 ? sprintf("%.2f", b / 1e6 / s) : "-"), c + sc, bc, j, k, rss }' >>"$results"
+    -v rss="$rss" -v st="$(head -1 "$work/spate-r$r.batches")" 'BEGIN {
+      printf "spate\t%s\t%.3f\t%.0f\t%s\t%.2f\t%s\t%s, %d batches, %s; workers peak RSS %s MB\n", r, s,
+             n / s, (b > 0 ? sprintf("%.2f", b / 1e6 / s) : "-"), c + sc, bc, j, k, st, rss }' >>"$results"
 }
 
 engines=()
@@ -414,9 +437,9 @@ report="$root/bench/results/catchup-$stamp.md"
   echo "- command: \`bench/catchup.sh --records $records --partitions $partitions --rounds $rounds$([ "$reuse" = 1 ] && echo ' --reuse')\`"
   echo "- machine: $(nproc) cores, load average at the end $(cut -d' ' -f1-3 /proc/loadavg); git $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "- topic: $topic on $bootstrap, $records records, $partitions partitions; fill: $fill_line"
-  echo "- bare: spate-bare-consumer --threads $threads ${BARE_CONSUMER_ARGS:-}; seconds from creating the consumers to the last record"
+  echo "- bare: spate-bare-consumer --threads $threads${BARE_CONSUMER_ARGS:+ $BARE_CONSUMER_ARGS}; seconds from creating the consumers to the last record"
   echo "- kafka: ConsumerPerformance; seconds = records / its nMsg.sec (from before the group join to the end)"
-  echo "- spate: crash-detector, master + 2 workers (1 core each), seconds from spate-submit to its exit"
+  echo "- spate: crash-detector, master + 2 workers (1 core each), seconds from spate-submit to its exit${SPATE_SUBMIT_ARGS:+; extra flags: $SPATE_SUBMIT_ARGS}"
   echo
   echo "$table"
   echo
@@ -433,6 +456,8 @@ report="$root/bench/results/catchup-$stamp.md"
     echo
     echo "--- spate round $r: master log"
     cat "$work/spate-r$r.master.log"
+    echo "--- spate round $r: batches (master's /api/v1/jobs/JOB/progress)"
+    tail -n +2 "$work/spate-r$r.batches"
     echo "--- spate round $r: spate-submit --status"
     cat "$work/spate-r$r.status"
   done
