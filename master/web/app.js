@@ -82,11 +82,22 @@
     return (i === 0 ? String(Math.round(x)) : x.toFixed(x >= 100 ? 0 : 1)) + ' ' + units[i];
   }
 
+  // Compact: fits chart axes and cards.
   function fmtMs(v) {
     if (!num(v)) return '–';
     const a = Math.abs(v);
     if (a < 1000) return Math.round(v) + ' ms';
     if (a < 60e3) return (v / 1000).toFixed(a < 10e3 ? 2 : 1) + ' s';
+    if (a < 3600e3) return (v / 60e3).toFixed(1) + ' min';
+    if (a < 86400e3) return (v / 3600e3).toFixed(1) + ' h';
+    return (v / 86400e3).toFixed(1) + ' days';
+  }
+
+  // Long: how long a job has run.
+  function fmtDuration(v) {
+    if (!num(v)) return '–';
+    const a = Math.abs(v);
+    if (a < 60e3) return fmtMs(v);
     if (a < 3600e3) return Math.floor(v / 60e3) + ' min ' + Math.round((v % 60e3) / 1000) + ' s';
     if (a < 86400e3) return Math.floor(v / 3600e3) + ' h ' + Math.round((v % 3600e3) / 60e3) + ' min';
     return (v / 86400e3).toFixed(1) + ' days';
@@ -304,7 +315,7 @@
       for (const p of e.shufflePartitions) ownerOfShuffle[p] = e.executorId;
     }
     const last = history.length ? history[history.length - 1] : null;
-    const W = 1180, H = 232;
+    const W = 1180, H = 202;
     const svg = s('svg', { class: 'dag', 'data-chart': 'dag', viewBox: '0 0 ' + W + ' ' + H, role: 'img', 'aria-label': 'stages of the job' });
     const defs = s('defs', null,
       s('marker', { id: 'arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
@@ -317,7 +328,7 @@
       { x: 690, w: 290, kind: 'stage' },
       { x: 1040, w: 130, kind: 'sink' },
     ];
-    const top = 16, bh = 200;
+    const top = 12, bh = 180;
     const midY = top + 60;
     for (const b of boxes) {
       svg.appendChild(s('rect', { class: 'box ' + b.kind, x: b.x, y: top, width: b.w, height: bh, rx: 8 }));
@@ -342,8 +353,8 @@
       st.operations.forEach((op, i) => text(b.x + 12, top + 64 + i * 17, 'op', '▸ ' + op));
       // task squares, coloured by the executor that runs them
       const size = 14, gap = 3, perRow = Math.floor((b.w - 24 + gap) / (size + gap));
-      const shown = Math.min(partitions, perRow * 3);
-      const y0 = top + bh - 14 - 3 * (size + gap) + gap;
+      const shown = Math.min(partitions, perRow * 2);
+      const y0 = top + 64 + 5 * 17 - 6;
       for (let i = 0; i < shown; i++) {
         const ex = owners[i];
         const r = s('rect', { class: 'task', x: b.x + 12 + (i % perRow) * (size + gap), y: y0 + Math.floor(i / perRow) * (size + gap), width: size, height: size, rx: 2, fill: execColor[ex] || '#c5ccd4' },
@@ -384,8 +395,8 @@
 
   function jobRows(jobs) {
     return jobs.map((j) => h('tr', { 'data-job-id': j.id },
-      h('td', null, h('a', { href: jobHref(j.id), class: 'mono' }, j.id)),
-      h('td', null, j.name, j.appName ? h('div', { class: 'muted' }, j.appName) : null),
+      h('td', { class: 'nowrap' }, h('a', { href: jobHref(j.id), class: 'mono' }, j.id)),
+      h('td', { class: 'nowrap' }, j.name, j.appName ? h('div', { class: 'muted' }, short(j.appName, 40)) : null),
       h('td', null, badge(j.state), j.active ? null : h('div', { class: 'message' }, short(j.message, 80))),
       h('td', { class: 'num' }, j.numExecutors + ' × ' + j.executorCores + ' cores'),
       h('td', { class: 'num', 'data-metric': 'inputRowsPerSecond', 'data-value': j.inputRowsPerSecond }, num(j.inputRowsPerSecond) ? fmtCompact(j.inputRowsPerSecond) + '/s' : '–'),
@@ -394,8 +405,8 @@
       h('td', { class: 'num' }, fmtInt(j.batchesCommitted)),
       h('td', { class: 'num' }, fmtInt(j.totals.inputRows)),
       h('td', { class: 'num' }, fmtInt(j.totals.rowsEmitted)),
-      h('td', null, fmtDateTime(j.submittedAtMs)),
-      h('td', { class: 'num' }, fmtMs(j.durationMs))));
+      h('td', { class: 'nowrap' }, fmtDateTime(j.submittedAtMs)),
+      h('td', { class: 'num nowrap' }, fmtDuration(j.durationMs))));
   }
 
   const JOB_COLUMNS = [
@@ -442,7 +453,7 @@
       panel('Workers', alive + ' alive · ' + (workers.length - alive) + ' lost',
         table([{ name: 'Worker' }, { name: 'Address' }, { name: 'State' }, { name: 'Cores used' },
           { name: 'Memory used' }, { name: 'Last heartbeat', num: true },
-          { name: 'Executors: Kafka partitions (stage 1) and key groups (stage 2)' }], workerRows,
+          { name: 'Executors and what they own', title: 'Kafka partitions read by stage 1, key groups whose state stage 2 keeps' }], workerRows,
           'No worker has registered yet. Start one with: spate-worker --master spate://HOST:7077', { 'data-table': 'workers' })),
       panel('Running jobs', active.length ? null : 'none',
         table(JOB_COLUMNS, jobRows(active), 'No job is running. Submit one with spate-submit.', { 'data-table': 'running-jobs' })),
@@ -490,11 +501,11 @@
       const c = PALETTE[i % PALETTE.length];
       const lb = lastBy[e.executorId];
       return h('tr', { 'data-executor-id': e.executorId },
-        h('td', { class: 'nowrap' }, h('span', { class: 'swatch', style: 'background:' + c }), e.executorId),
+        h('td', { class: 'nowrap' }, h('span', { class: 'swatch', style: 'background:' + c }), e.executorId,
+          h('div', { class: 'muted' }, e.cores + (e.cores === 1 ? ' core · ' : ' cores · ') + fmtBytes(e.memoryBytes))),
         h('td', { class: 'mono nowrap' }, e.workerId, h('div', { class: 'muted' }, e.address)),
-        h('td', { class: 'num' }, e.cores + ' · ' + fmtBytes(e.memoryBytes)),
         h('td', null, h('div', null, h('span', { class: 'chip', title: 'Kafka partitions read by stage 1' }, 'partitions ' + (e.kafkaPartitions.join(', ') || 'none'))),
-          h('div', null, h('span', { class: 'chip kg', title: 'key groups whose window state this executor owns (stage 2)' }, 'key groups ' + (fmtRanges(e.keyGroups) || 'none')), ' ', h('span', { class: 'muted' }, '(' + e.keyGroupCount + ')'))),
+          h('div', null, h('span', { class: 'chip kg', title: 'key groups whose window state this executor owns (stage 2)' }, 'key groups ' + (fmtRanges(e.keyGroups) || 'none') + ' (' + e.keyGroupCount + ')'))),
         h('td', { class: 'num' }, skewBar(fmtInt(lb ? lb.recordsRead : 0), max.l, c)),
         h('td', { class: 'num' }, skewBar(fmtInt(e.totals.recordsRead), max.r, c)),
         h('td', { class: 'num' }, skewBar(fmtBytes(e.totals.shuffleBytesWritten), max.w, c)),
@@ -503,8 +514,7 @@
         h('td', { class: 'num' }, fmtMs(e.totals.taskTimeMs)));
     });
     return panel('Executors', 'bars compare executors: a long bar next to short ones is skew',
-      table([{ name: 'Executor' }, { name: 'Worker' }, { name: 'Cores · memory', num: true },
-        { name: 'Owns' },
+      table([{ name: 'Executor' }, { name: 'Worker' }, { name: 'Owns' },
         { name: 'Records (last batch)', num: true }, { name: 'Records read', num: true },
         { name: 'Shuffle write', num: true }, { name: 'Shuffle read', num: true },
         { name: 'Tasks', num: true }, { name: 'Task time', num: true }], rows, 'No executor yet (the job waits for resources).', { 'data-table': 'executors' }));
@@ -622,17 +632,17 @@
       h('div', { class: 'crumbs' }, h('a', { href: '#/' }, 'Cluster'), ' › job'),
       h('h1', null, h('span', { class: 'mono' }, job.id), badge(job.state), killButton(job)),
       h('div', { class: 'subtitle' }, job.name + (job.appName ? ' (' + job.appName + ')' : '') + ' · ' + job.trigger +
-        ' · submitted ' + fmtDateTime(job.submittedAtMs) + ' · running for ' + fmtMs(job.durationMs) + ' · ',
+        ' · submitted ' + fmtDateTime(job.submittedAtMs) + (job.active ? ' · running for ' : ' · ran for ') + fmtDuration(job.durationMs) + ' · ',
         h('span', { class: 'message' }, job.message)),
       h('div', { class: 'cards' },
-        card('Input rate', lp ? fmtCompact(lp.inputRowsPerSecond) : '–', 'rows/s', lp ? fmtInt(lp.numInputRows) + ' rows last batch' : 'no batch yet',
+        card('Input rate', lp ? fmtCompact(lp.inputRowsPerSecond) : '–', 'rows/s', lp ? fmtCompact(lp.numInputRows) + ' in last batch' : 'no batch yet',
           { metric: 'inputRowsPerSecond', raw: lp ? lp.inputRowsPerSecond : null }),
         card('Process rate', lp ? fmtCompact(lp.processedRowsPerSecond) : '–', 'rows/s', falling ? 'below the input rate' : 'keeping up',
           { metric: 'processedRowsPerSecond', raw: lp ? lp.processedRowsPerSecond : null, tone: falling ? 'warn' : '' }),
         card('Last batch', lp ? fmtMs(lp.durationMs.total) : '–', null, trig ? 'trigger ' + fmtMs(trig) : job.config.trigger,
           { metric: 'lastBatchDurationMs', raw: lp ? lp.durationMs.total : null, tone: lp && trig && lp.durationMs.total > trig ? 'warn' : '' }),
         card('Batches', fmtInt(job.batchesCommitted), null, fmtCompact(job.totals.inputRows) + ' rows in all', { metric: 'batchesCommitted', raw: job.batchesCommitted }),
-        card('Watermark', num(wm) ? fmtUtc(wm).slice(11, 19) : '–', num(wm) ? 'UTC' : null, num(lagMs) ? fmtMs(lagMs) + ' behind' : 'not set yet', { metric: 'watermark', raw: wm }),
+        card('Watermark', num(wm) ? fmtUtc(wm).slice(11, 19) : '–', null, num(lagMs) ? 'UTC · lag ' + fmtMs(lagMs) : 'not set yet', { metric: 'watermark', raw: wm }),
         card('State', lp ? fmtCompact(lp.stateRows) : '–', 'rows', lp ? fmtBytes(lp.stateBytes) : '', { metric: 'stateRows', raw: lp ? lp.stateRows : null }),
         card('Dropped late', fmtInt(job.totals.rowsDroppedByWatermark), null, 'late rows in all', { metric: 'rowsDroppedByWatermark', raw: job.totals.rowsDroppedByWatermark, tone: job.totals.rowsDroppedByWatermark ? 'warn' : '' }),
         card('Malformed', fmtInt(job.totals.malformedRows), null, malformedReasons.length ? malformedReasons.map(([k, v]) => k + ' ' + v).join(', ') : 'none', { metric: 'malformedRows', raw: job.totals.malformedRows, tone: job.totals.malformedRows ? 'warn' : '' }),
