@@ -384,6 +384,7 @@ TEST_CASE("the progress history has non-zero input and processing rates", "[inte
   REQUIRE(progress.is_array());
   int64_t last_id = -1;
   int with_rates = 0;
+  int with_event_time = 0;
   for (const auto& p : progress) {
     INFO(p.dump(2));
     CHECK(p["batchId"].get<int64_t>() > last_id);
@@ -394,10 +395,12 @@ TEST_CASE("the progress history has non-zero input and processing rates", "[inte
     if (p["numInputRows"].get<int64_t>() == 0) continue;
     if (p["inputRowsPerSecond"].get<double>() > 0 && p["processedRowsPerSecond"].get<double>() > 0)
       ++with_rates;
-    CHECK(p["eventTime"]["max"].is_number());
+    // Event time comes from the records that pass the job's filters: a small batch may have none.
+    if (p["eventTime"]["max"].is_number()) ++with_event_time;
     CHECK(p["executors"].size() == 2);
   }
   CHECK(with_rates >= 3);
+  CHECK(with_event_time >= 1);
   json limited = c.GetJson("/api/v1/jobs/" + c.job_id() + "/progress?limit=2");
   CHECK(limited.size() == 2);
   CHECK(limited.back()["batchId"].get<int64_t>() >= last_id);
