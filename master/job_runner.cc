@@ -71,35 +71,26 @@ void RunCalls(std::vector<Call>& calls, const std::function<bool()>& cancel) {
   }
 }
 
-struct SourceCall {
+// One task RPC: where it goes, what it asks, what came back.
+template <typename Request, typename Reply,
+          grpc::Status (proto::Worker::Stub::*Method)(grpc::ClientContext*, const Request&, Reply*)>
+struct TaskCall {
   std::string executor_id;
   std::string address;
+  std::string what;  // "RunSourceTask(partition 3)", for messages
   proto::Worker::Stub* stub = nullptr;
-  proto::SourceTaskRequest request;
-  proto::SourceTaskReply reply;
+  Request request;
+  Reply reply;
   spate::Status status;
   std::unique_ptr<grpc::ClientContext> ctx;
   void Invoke() {
-    status = FromGrpcStatus(stub->RunSourceTask(ctx.get(), request, &reply),
-                            "RunSourceTask(partition " +
-                                std::to_string(request.range().partition()) + ") on " + address);
+    status = FromGrpcStatus((stub->*Method)(ctx.get(), request, &reply), what + " on " + address);
   }
 };
-
-struct StateCall {
-  std::string executor_id;
-  std::string address;
-  proto::Worker::Stub* stub = nullptr;
-  proto::StateTaskRequest request;
-  proto::StateTaskReply reply;
-  spate::Status status;
-  std::unique_ptr<grpc::ClientContext> ctx;
-  void Invoke() {
-    status = FromGrpcStatus(stub->RunStateTask(ctx.get(), request, &reply),
-                            "RunStateTask(shuffle partition " +
-                                std::to_string(request.shuffle_partition()) + ") on " + address);
-  }
-};
+using SourceCall =
+    TaskCall<proto::SourceTaskRequest, proto::SourceTaskReply, &proto::Worker::Stub::RunSourceTask>;
+using StateCall =
+    TaskCall<proto::StateTaskRequest, proto::StateTaskReply, &proto::Worker::Stub::RunStateTask>;
 
 int64_t ConfDurationMs(const proto::JobSpec& spec, const std::string& key, int64_t fallback) {
   auto it = spec.conf().find(key);
@@ -637,6 +628,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     c.address = owner->address();
     c.stub = ctx_.clients->For(owner->address());
     c.ctx = MakeContext(std::chrono::milliseconds(task_timeout_ms));
+    c.what = "RunSourceTask(partition " + std::to_string(range.partition()) + ")";
     c.request.set_job_id(job_id_);
     c.request.set_executor_id(owner->executor_id());
     c.request.set_batch_id(plan.batch_id());
@@ -660,6 +652,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     c.address = owner->address();
     c.stub = ctx_.clients->For(owner->address());
     c.ctx = MakeContext(std::chrono::milliseconds(task_timeout_ms));
+    c.what = "RunStateTask(shuffle partition " + std::to_string(s) + ")";
     auto& req = c.request;
     req.set_job_id(job_id_);
     req.set_executor_id(owner->executor_id());

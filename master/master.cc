@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "common/config.h"
+#include "common/daemon.h"
 #include "common/kafka_util.h"
 #include "common/logging.h"
 #include "common/rpc.h"
@@ -51,9 +52,6 @@ class MasterGrpcService final : public proto::Master::Service {
  private:
   MasterHandler* h_;
 };
-
-std::atomic<bool> g_signalled{false};
-void OnSignal(int) { g_signalled = true; }
 
 std::string JobIdStamp(int64_t now_ms, int n) {
   std::time_t t = static_cast<std::time_t>(now_ms / 1000);
@@ -347,9 +345,7 @@ int RunMaster(int argc, char** argv) {
     std::fprintf(stderr, "spate-master: %s\n", server.status().message().c_str());
     return 1;
   }
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  while (!g_signalled) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  WaitForShutdownSignal();
   spdlog::info("shutting down");
   (*server)->Shutdown();
   return 0;

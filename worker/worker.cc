@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "common/config.h"
+#include "common/daemon.h"
 #include "common/logging.h"
 #include "common/rpc.h"
 
@@ -92,9 +93,6 @@ class WorkerGrpcService final : public proto::Worker::Service {
  private:
   WorkerHandler* h_;
 };
-
-std::atomic<bool> g_signalled{false};
-void OnSignal(int) { g_signalled = true; }
 
 }  // namespace
 
@@ -319,9 +317,7 @@ int RunWorker(int argc, char** argv) {
     std::fprintf(stderr, "spate-worker: %s\n", server.status().message().c_str());
     return 1;
   }
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  while (!g_signalled) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  WaitForShutdownSignal();
   spdlog::info("shutting down");
   (*server)->Shutdown();
   return 0;
