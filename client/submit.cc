@@ -263,7 +263,8 @@ std::string FormatStatus(const proto::GetJobReply& reply) {
     out += "shuffle:    " + t.executor_id() + " read " + std::to_string(t.records_read()) +
            " records, wrote " + std::to_string(t.shuffle_bytes_written()) + " shuffle bytes (" +
            std::to_string(t.shuffle_bytes_remote()) + " to other workers), read " +
-           std::to_string(t.shuffle_bytes_read()) + " shuffle bytes\n";
+           std::to_string(t.shuffle_bytes_read()) + " shuffle bytes, " + std::to_string(t.tasks()) +
+           " tasks, at most " + std::to_string(t.max_concurrent_tasks()) + " at once\n";
   }
   if (st.has_last_progress() && st.batches_committed() > 0) {
     out += "last:       " + ProgressLine(st.last_progress()) + "\n";

@@ -759,12 +759,14 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     ex.set_shuffle_bytes_written(ex.shuffle_bytes_written() + rep.shuffle_bytes_written());
     ex.set_shuffle_records_written(ex.shuffle_records_written() + rep.shuffle_records_written());
     ex.set_shuffle_bytes_remote(ex.shuffle_bytes_remote() + rep.shuffle_bytes_remote());
+    ex.set_max_concurrent_tasks(std::max(ex.max_concurrent_tasks(), rep.concurrent_tasks()));
     ex.set_tasks(ex.tasks() + 1);
     ex.set_task_time_ms(ex.task_time_ms() + rep.duration_ms());
   }
   for (const auto& c : s2) {
     auto& ex = per_exec[c.executor_id];
     ex.set_shuffle_bytes_read(ex.shuffle_bytes_read() + c.reply.shuffle_bytes_read());
+    ex.set_max_concurrent_tasks(std::max(ex.max_concurrent_tasks(), c.reply.concurrent_tasks()));
     ex.set_tasks(ex.tasks() + 1);
     ex.set_task_time_ms(ex.task_time_ms() + c.reply.duration_ms());
     p.set_state_rows(p.state_rows() + c.reply.state_rows());
@@ -812,6 +814,8 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
       total->set_shuffle_records_written(total->shuffle_records_written() +
                                          ex.shuffle_records_written());
       total->set_tasks(total->tasks() + ex.tasks());
+      total->set_max_concurrent_tasks(
+          std::max(total->max_concurrent_tasks(), ex.max_concurrent_tasks()));
       total->set_task_time_ms(total->task_time_ms() + ex.task_time_ms());
     }
     history_.push_back(p);

@@ -110,10 +110,15 @@ void Executor::ReturnReader(std::unique_ptr<PartitionReader> reader) {
 
 Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRequest& request) {
   cores_.acquire();
+  const int concurrent = ++running_;
   struct Release {
     std::counting_semaphore<1024>& s;
-    ~Release() { s.release(); }
-  } release{cores_};
+    std::atomic<int>& running;
+    ~Release() {
+      --running;
+      s.release();
+    }
+  } release{cores_, running_};
   auto started = std::chrono::steady_clock::now();
 
   const uint32_t shuffle_partitions = static_cast<uint32_t>(request.targets_size());
@@ -141,6 +146,7 @@ Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRe
           MalformedReasonName(static_cast<MalformedReason>(i)))] = s.malformed_by_reason[i];
     }
   }
+  reply.set_concurrent_tasks(concurrent);
   reply.set_has_event_time(s.has_event_time);
   reply.set_min_event_time_ms(s.min_event_time_ms);
   reply.set_max_event_time_ms(s.max_event_time_ms);
@@ -210,10 +216,15 @@ Status Executor::AcceptShuffle(const proto::ShuffleBlock& block) {
 
 Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskRequest& request) {
   cores_.acquire();
+  const int concurrent = ++running_;
   struct Release {
     std::counting_semaphore<1024>& s;
-    ~Release() { s.release(); }
-  } release{cores_};
+    std::atomic<int>& running;
+    ~Release() {
+      --running;
+      s.release();
+    }
+  } release{cores_, running_};
   auto started = std::chrono::steady_clock::now();
   const InboxKey key{request.batch_id(), request.shuffle_partition()};
 
@@ -326,6 +337,7 @@ Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskReque
     r->set_key(row.key);
     r->set_count(row.count);
   }
+  reply.set_concurrent_tasks(concurrent);
   reply.set_rows_merged(applied.rows_merged);
   reply.set_state_rows(applied.state_rows);
   reply.set_state_bytes(applied.state_bytes);

@@ -2,6 +2,7 @@
 // memory budget (state cache, shuffle inbox), Kafka readers and RocksDB window state.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -74,6 +75,7 @@ class Executor {
   std::unique_ptr<StateCheckpoint> checkpoint_;  // null: the job has no checkpoint dir
   int64_t snapshot_interval_ = 10;
   std::counting_semaphore<1024> cores_;
+  std::atomic<int> running_{0};  // tasks holding a core
 
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<PartitionReader>> idle_readers_;

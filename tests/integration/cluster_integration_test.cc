@@ -471,5 +471,61 @@ TEST_CASE("kafka sink writes every result once", "[integration]") {
   RequireSameRows(expected.rows, rows, cluster);
 }
 
+TEST_CASE("the knobs change what runs, visibly in the API", "[integration]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("it-knobs", 4);
+  cluster.Produce(topic, DataArgs(303, 200'000));
+  OracleResult expected = cluster.Oracle(topic);
+  RequireNonTrivial(expected);
+  cluster.Start();  // two workers of two cores
+
+  struct Knobs {
+    int executors;
+    int cores;
+    std::string memory;
+    int64_t memory_bytes;
+    int shuffle_partitions;
+  };
+  for (const Knobs& k :
+       {Knobs{1, 2, "512m", int64_t{512} << 20, 3}, Knobs{2, 1, "256m", int64_t{256} << 20, 5}}) {
+    DYNAMIC_SECTION(k.executors << " executor(s) x " << k.cores << " core(s), " << k.memory << ", "
+                                << k.shuffle_partitions << " shuffle partitions") {
+      const std::string sink = cluster.SinkDir("knobs");
+      CommandResult run = cluster.Submit(
+          Concat(FileSinkArgs(topic, sink),
+                 {"--num-executors", std::to_string(k.executors), "--executor-cores",
+                  std::to_string(k.cores), "--executor-memory", k.memory, "--conf",
+                  "spate.sql.shuffle.partitions=" + std::to_string(k.shuffle_partitions),
+                  "crash-detector"}),
+          seconds(120));
+      INFO("spate-submit stderr:\n" << run.stderr_text << "\n" << cluster.Logs());
+      REQUIRE(run.exit_code == 0);
+      RequireSameRows(expected.rows, ReadSinkDir(sink), cluster);
+      const proto::GetJobReply reply = cluster.GetJob(JobIdFromSubmitStderr(run.stderr_text));
+      // --num-executors, --executor-cores, --executor-memory: what was started.
+      REQUIRE(reply.status().executors_size() == k.executors);
+      int shuffle_partitions = 0;
+      for (const auto& e : reply.status().executors()) {
+        CHECK(e.cores() == k.cores);
+        CHECK(e.memory_bytes() == k.memory_bytes);
+        shuffle_partitions += e.shuffle_partitions_size();
+      }
+      // spate.sql.shuffle.partitions: the stage-2 tasks of every batch.
+      CHECK(shuffle_partitions == k.shuffle_partitions);
+      REQUIRE(reply.history_size() >= 1);
+      const auto& first = reply.history(0);  // the batch with the data: 4 stage-1 tasks
+      int tasks = 0;
+      for (const auto& e : first.executors()) tasks += e.tasks();
+      CHECK(tasks == 4 + k.shuffle_partitions);
+      // --executor-cores: tasks run concurrently up to the cores, never beyond.
+      for (const auto& t : reply.status().executor_totals()) {
+        INFO(t.executor_id() << " ran at most " << t.max_concurrent_tasks() << " tasks at once");
+        CHECK(t.max_concurrent_tasks() <= k.cores);
+        if (k.cores > 1) CHECK(t.max_concurrent_tasks() == k.cores);
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace spate::testing
