@@ -133,34 +133,14 @@ OracleResult Cluster::Oracle(const std::string& topic, const std::vector<std::st
 
 void Cluster::Start(const ClusterOptions& options) {
   REQUIRE(!master_);
+  options_ = options;
   master_port_ = FreeTcpPort();
-  int ui_port = FreeTcpPort();
+  ui_port_ = FreeTcpPort();
   REQUIRE(master_port_ > 0);
-  REQUIRE(ui_port > 0);
-  StartOptions so;
-  so.log_dir = dir_.MakeSubdir("logs");
-  so.name = "master";
-  auto m = ChildProcess::Start(
-      {Bin("spate-master"), "--host", "127.0.0.1", "--port", std::to_string(master_port_),
-       "--ui-port", std::to_string(ui_port), "--state-dir", dir_.MakeSubdir("master-state"),
-       "--worker-timeout", options.worker_timeout},
-      so);
-  INFO(m.status().ToString());
-  REQUIRE(m.ok());
-  master_.emplace(std::move(*m));
-  for (int i = 0; i < options.workers; ++i) {
-    int port = FreeTcpPort();
-    REQUIRE(port > 0);
-    so.name = "worker-" + std::to_string(i);
-    auto w = ChildProcess::Start(
-        {Bin("spate-worker"), "--master", master_url(), "--host", "127.0.0.1", "--port",
-         std::to_string(port), "--cores", std::to_string(options.cores_per_worker), "--memory",
-         options.memory_per_worker, "--work-dir", dir_.MakeSubdir("worker-" + std::to_string(i))},
-        so);
-    INFO(w.status().ToString());
-    REQUIRE(w.ok());
-    workers_.push_back(std::move(*w));
-  }
+  REQUIRE(ui_port_ > 0);
+  master_state_dir_ = dir_.MakeSubdir("master-state");
+  StartMaster();
+  for (int i = 0; i < options.workers; ++i) StartWorker();
   bool registered = WaitFor(
       [&] {
         for (auto& w : workers_) {
@@ -176,6 +156,96 @@ void Cluster::Start(const ClusterOptions& options) {
   REQUIRE(all_running);
   REQUIRE(registered);
 }
+
+void Cluster::StartMaster() {
+  StartOptions so;
+  so.log_dir = dir_.MakeSubdir("logs");
+  so.name = "master";
+  auto m = ChildProcess::Start(
+      {Bin("spate-master"), "--host", "127.0.0.1", "--port", std::to_string(master_port_),
+       "--ui-port", std::to_string(ui_port_), "--state-dir", master_state_dir_, "--worker-timeout",
+       options_.worker_timeout},
+      so);
+  INFO(m.status().ToString());
+  REQUIRE(m.ok());
+  master_.emplace(std::move(*m));
+}
+
+void Cluster::StartWorker() {
+  const int index = static_cast<int>(workers_.size());
+  int port = FreeTcpPort();
+  REQUIRE(port > 0);
+  StartOptions so;
+  so.log_dir = dir_.MakeSubdir("logs");
+  so.name = "worker-" + std::to_string(index);
+  std::string work_dir = dir_.MakeSubdir("worker-" + std::to_string(index));
+  auto w = ChildProcess::Start(
+      {Bin("spate-worker"), "--master", master_url(), "--host", "127.0.0.1", "--port",
+       std::to_string(port), "--cores", std::to_string(options_.cores_per_worker), "--memory",
+       options_.memory_per_worker, "--work-dir", work_dir},
+      so);
+  INFO(w.status().ToString());
+  REQUIRE(w.ok());
+  workers_.push_back(std::move(*w));
+  worker_ports_.push_back(port);
+  worker_dirs_.push_back(work_dir);
+}
+
+void Cluster::KillMaster() {
+  REQUIRE(master_);
+  Status s = master_->Kill9();
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+}
+
+void Cluster::RestartMaster() {
+  REQUIRE(master_);
+  REQUIRE(!master_->Running());
+  // Keep the killed master's log files (the new process gets "master-2", ...).
+  master_.reset();
+  StartMaster();
+  bool listening =
+      WaitFor([&] { return !master_->Running() || Contains(MasterLog(), "master listening on"); },
+              seconds(20), milliseconds(20));
+  INFO(Logs());
+  REQUIRE(master_->Running());
+  REQUIRE(listening);
+}
+
+std::string Cluster::MasterLog() const {
+  return master_ ? master_->Stdout() + master_->Stderr() : "";
+}
+
+int Cluster::AddWorker() {
+  REQUIRE(master_);
+  StartWorker();
+  ChildProcess& w = workers_.back();
+  bool registered = WaitFor(
+      [&] { return !w.Running() || Contains(w.Stderr() + w.Stdout(), "registered with master"); },
+      seconds(20), milliseconds(20));
+  INFO(Logs());
+  REQUIRE(w.Running());
+  REQUIRE(registered);
+  return static_cast<int>(workers_.size()) - 1;
+}
+
+void Cluster::KillWorker(int index, bool delete_work_dir) {
+  REQUIRE(index >= 0);
+  REQUIRE(index < static_cast<int>(workers_.size()));
+  Status s = workers_[static_cast<size_t>(index)].Kill9();
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  if (delete_work_dir) {
+    std::error_code ec;
+    std::filesystem::remove_all(worker_dirs_[static_cast<size_t>(index)], ec);
+    INFO(ec.message());
+    REQUIRE(!ec);
+  }
+}
+
+int Cluster::worker_port(int index) const { return worker_ports_.at(static_cast<size_t>(index)); }
+
+bool Cluster::WorkerRunning(int index) { return workers_.at(static_cast<size_t>(index)).Running(); }
 
 std::string Cluster::master_url() const {
   return "spate://127.0.0.1:" + std::to_string(master_port_);
@@ -337,6 +407,34 @@ std::vector<ExecutorLine> ParseExecutorLines(const std::string& status_text) {
 
 bool Contains(const std::string& text, std::string_view part) {
   return text.find(part) != std::string::npos;
+}
+
+namespace {
+
+template <typename M>
+std::map<int64_t, M> ReadBatchLog(const std::string& dir) {
+  std::map<int64_t, M> out;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.find('.') != std::string::npos) continue;  // being written
+    std::ifstream in(entry.path(), std::ios::binary);
+    M m;
+    INFO("parsing " << entry.path().string());
+    REQUIRE(m.ParseFromIstream(&in));
+    out[std::stoll(name)] = std::move(m);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::map<int64_t, proto::BatchPlan> ReadOffsetLog(const std::string& checkpoint_dir) {
+  return ReadBatchLog<proto::BatchPlan>(checkpoint_dir + "/offsets");
+}
+
+std::map<int64_t, proto::BatchCommit> ReadCommitLog(const std::string& checkpoint_dir) {
+  return ReadBatchLog<proto::BatchCommit>(checkpoint_dir + "/commits");
 }
 
 }  // namespace spate::testing

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -103,12 +104,40 @@ class Cluster {
   /// The last lines of the master's and workers' logs, for failure messages.
   std::string Logs(size_t lines = 30) const;
 
+  // ------------------------------------------------------------------ faults (fault_test)
+
+  /// kill -9 of the master's process group, as a machine loss would; its state dir stays.
+  void KillMaster();
+  /// Starts the master again with the same port, --state-dir and options (after KillMaster or
+  /// a master that exited) and waits (bounded) until it listens.
+  void RestartMaster();
+  /// The master's log (stdout and stderr) so far; after a restart, the new process's log.
+  std::string MasterLog() const;
+  /// Starts one more worker like Start()'s and waits (bounded) until it registered; returns its
+  /// index (workers are numbered in start order, killed ones included).
+  int AddWorker();
+  /// kill -9 of worker `index`'s process group; with `delete_work_dir` its --work-dir is
+  /// removed too (the machine and its disk are gone).
+  void KillWorker(int index, bool delete_work_dir = true);
+  /// The port worker `index` listens on (executor addresses are 127.0.0.1:PORT).
+  int worker_port(int index) const;
+  /// Whether worker `index` is still running.
+  bool WorkerRunning(int index);
+
  private:
+  void StartMaster();
+  void StartWorker();
+
   TempDir dir_;
   std::vector<std::string> topics_;
+  ClusterOptions options_;
   int master_port_ = -1;
+  int ui_port_ = -1;
+  std::string master_state_dir_;
   std::optional<ChildProcess> master_;
   std::vector<ChildProcess> workers_;
+  std::vector<int> worker_ports_;
+  std::vector<std::string> worker_dirs_;
 };
 
 // -------------------------------------------------------------------- helpers
@@ -129,5 +158,10 @@ int64_t StatusNumber(const std::string& status_text, std::string_view label);
 std::vector<ExecutorLine> ParseExecutorLines(const std::string& status_text);
 /// `text` contains `part`.
 bool Contains(const std::string& text, std::string_view part);
+/// A checkpoint dir's offset log (`offsets/<12-digit batch>`), by batch id. Files being written
+/// (names with a '.') are skipped; calls Catch2's REQUIRE on a file that does not parse.
+std::map<int64_t, proto::BatchPlan> ReadOffsetLog(const std::string& checkpoint_dir);
+/// A checkpoint dir's commit log (`commits/<12-digit batch>`), by batch id; as ReadOffsetLog.
+std::map<int64_t, proto::BatchCommit> ReadCommitLog(const std::string& checkpoint_dir);
 
 }  // namespace spate::testing
