@@ -63,8 +63,19 @@ json ExecutorStatsJson(const proto::ExecutorBatchStats& e) {
           {"shuffleBytesWritten", e.shuffle_bytes_written()},
           {"shuffleRecordsWritten", e.shuffle_records_written()},
           {"shuffleBytesRead", e.shuffle_bytes_read()},
+          {"shuffleBytesRemote", e.shuffle_bytes_remote()},
           {"tasks", e.tasks()},
           {"taskTimeMs", e.task_time_ms()}};
+}
+
+// Per-executor sums over the job's batches: the job's own (JobStatus.executor_totals) when it
+// keeps them, else what this UI folded from the progress history.
+std::map<std::string, proto::ExecutorBatchStats> ExecutorTotals(const proto::JobStatus& job,
+                                                                const JobTotals& folded) {
+  if (job.executor_totals_size() == 0) return folded.executors;
+  std::map<std::string, proto::ExecutorBatchStats> out;
+  for (const auto& e : job.executor_totals()) out[e.executor_id()] = e;
+  return out;
 }
 
 json KeyGroupsJson(const proto::ExecutorAssignment& a) {
@@ -217,6 +228,7 @@ void FoldProgress(const google::protobuf::RepeatedPtrField<proto::BatchProgress>
       t.set_shuffle_bytes_written(t.shuffle_bytes_written() + e.shuffle_bytes_written());
       t.set_shuffle_bytes_read(t.shuffle_bytes_read() + e.shuffle_bytes_read());
       t.set_shuffle_records_written(t.shuffle_records_written() + e.shuffle_records_written());
+      t.set_shuffle_bytes_remote(t.shuffle_bytes_remote() + e.shuffle_bytes_remote());
       t.set_tasks(t.tasks() + e.tasks());
       t.set_task_time_ms(t.task_time_ms() + e.task_time_ms());
     }
@@ -353,6 +365,11 @@ json JobSummaryJson(const proto::JobStatus& job, int64_t now_ms) {
         {"rowsDroppedByWatermark", job.total_rows_dropped_by_watermark()},
         {"malformedRows", job.total_malformed_rows()},
         {"rowsEmitted", job.total_rows_emitted()}}},
+      {"recovery",
+       {{"recoveries", job.recoveries()},
+        {"replayedBatches", job.replayed_batches()},
+        {"restoredStateRows", job.restored_state_rows()},
+        {"lastRecoveryMs", job.recoveries() > 0 ? json(job.last_recovery_ms()) : json()}}},
   };
 }
 
@@ -370,11 +387,12 @@ json JobDetailJson(const proto::JobStatus& job, const JobTotals& totals, int64_t
   for (const auto& [reason, n] : totals.malformed_by_reason) malformed[reason] = n;
   j["totals"]["malformedByReason"] = malformed;
 
+  const auto executor_totals = ExecutorTotals(job, totals);
   json executors = json::array();
   for (const auto& e : job.executors()) {
     proto::ExecutorBatchStats zero;
     zero.set_executor_id(e.executor_id());
-    auto it = totals.executors.find(e.executor_id());
+    auto it = executor_totals.find(e.executor_id());
     int64_t key_groups = 0;
     for (const auto& r : e.key_groups()) key_groups += static_cast<int64_t>(r.end()) - r.begin();
     executors.push_back(
@@ -387,7 +405,7 @@ json JobDetailJson(const proto::JobStatus& job, const JobTotals& totals, int64_t
          {"shufflePartitions", IntList(e.shuffle_partitions())},
          {"keyGroups", KeyGroupsJson(e)},
          {"keyGroupCount", key_groups},
-         {"totals", ExecutorStatsJson(it == totals.executors.end() ? zero : it->second)}});
+         {"totals", ExecutorStatsJson(it == executor_totals.end() ? zero : it->second)}});
   }
   j["executors"] = executors;
 
@@ -525,6 +543,14 @@ std::string RenderMetrics(const std::vector<WorkerRecord>& workers,
   m.Declare("spate_job_state_rows", "gauge", "Rows in the window state after the last batch.");
   m.Declare("spate_job_state_bytes", "gauge", "Bytes of window state after the last batch.");
   m.Declare("spate_job_executors", "gauge", "Executors of the job.");
+  m.Declare("spate_job_recoveries_total", "counter",
+            "Batches that committed only after a failed attempt (e.g. a lost worker).");
+  m.Declare("spate_job_replayed_batches_total", "counter",
+            "Failed batch attempts, replayed from their plan.");
+  m.Declare("spate_job_restored_state_rows_total", "counter",
+            "State rows restored from the checkpoint.");
+  m.Declare("spate_job_last_recovery_ms", "gauge",
+            "From the first failure to the commit, last recovery.");
   m.Declare("spate_executor_cores", "gauge", "Cores of the executor.");
   m.Declare("spate_executor_memory_bytes", "gauge", "Memory of the executor.");
   m.Declare("spate_executor_kafka_partitions", "gauge", "Kafka partitions the executor reads.");
@@ -534,6 +560,8 @@ std::string RenderMetrics(const std::vector<WorkerRecord>& workers,
   m.Declare("spate_executor_shuffle_bytes_written_total", "counter", "Shuffle bytes written.");
   m.Declare("spate_executor_shuffle_records_written_total", "counter", "Shuffle entries written.");
   m.Declare("spate_executor_shuffle_bytes_read_total", "counter", "Shuffle bytes read (stage 2).");
+  m.Declare("spate_executor_shuffle_bytes_remote_total", "counter",
+            "Shuffle bytes written to executors in other worker processes.");
   m.Declare("spate_executor_tasks_total", "counter", "Tasks run (both stages).");
   m.Declare("spate_executor_task_time_ms_total", "counter", "Time spent in tasks.");
 
@@ -566,6 +594,12 @@ std::string RenderMetrics(const std::vector<WorkerRecord>& workers,
     m.Add("spate_job_rows_emitted_total", l, static_cast<double>(job.total_rows_emitted()));
     m.Add("spate_job_shuffle_bytes_total", l, static_cast<double>(jt.shuffle_bytes));
     m.Add("spate_job_executors", l, job.executors_size());
+    m.Add("spate_job_recoveries_total", l, static_cast<double>(job.recoveries()));
+    m.Add("spate_job_replayed_batches_total", l, static_cast<double>(job.replayed_batches()));
+    m.Add("spate_job_restored_state_rows_total", l, static_cast<double>(job.restored_state_rows()));
+    if (job.recoveries() > 0) {
+      m.Add("spate_job_last_recovery_ms", l, static_cast<double>(job.last_recovery_ms()));
+    }
     if (job.batches_committed() > 0 || job.has_last_progress()) {
       const auto& p = job.last_progress();
       m.Add("spate_job_input_rows_per_second", l, p.input_rows_per_second());
@@ -602,7 +636,7 @@ std::string RenderMetrics(const std::vector<WorkerRecord>& workers,
       m.Add("spate_executor_kafka_partitions", el, e.kafka_partitions_size());
       m.Add("spate_executor_key_groups", el, static_cast<double>(key_groups));
     }
-    for (const auto& [exec, x] : jt.executors) {
+    for (const auto& [exec, x] : ExecutorTotals(job, jt)) {
       std::string worker;
       for (const auto& e : job.executors())
         if (e.executor_id() == exec) worker = e.worker_id();
@@ -615,6 +649,8 @@ std::string RenderMetrics(const std::vector<WorkerRecord>& workers,
             static_cast<double>(x.shuffle_records_written()));
       m.Add("spate_executor_shuffle_bytes_read_total", el,
             static_cast<double>(x.shuffle_bytes_read()));
+      m.Add("spate_executor_shuffle_bytes_remote_total", el,
+            static_cast<double>(x.shuffle_bytes_remote()));
       m.Add("spate_executor_tasks_total", el, static_cast<double>(x.tasks()));
       m.Add("spate_executor_task_time_ms_total", el, static_cast<double>(x.task_time_ms()));
     }

@@ -508,14 +508,15 @@
           h('div', null, h('span', { class: 'chip kg', title: 'key groups whose window state this executor owns (stage 2)' }, 'key groups ' + (fmtRanges(e.keyGroups) || 'none') + ' (' + e.keyGroupCount + ')'))),
         h('td', { class: 'num' }, skewBar(fmtInt(lb ? lb.recordsRead : 0), max.l, c)),
         h('td', { class: 'num' }, skewBar(fmtInt(e.totals.recordsRead), max.r, c)),
-        h('td', { class: 'num' }, skewBar(fmtBytes(e.totals.shuffleBytesWritten), max.w, c)),
+        h('td', { class: 'num' }, skewBar(fmtBytes(e.totals.shuffleBytesWritten), max.w, c),
+          h('div', { class: 'muted', title: 'shuffle bytes sent to executors in other worker processes' }, fmtBytes(e.totals.shuffleBytesRemote || 0) + ' remote')),
         h('td', { class: 'num' }, skewBar(fmtBytes(e.totals.shuffleBytesRead), max.rd, c)),
         h('td', { class: 'num' }, fmtInt(e.totals.tasks)),
         h('td', { class: 'num' }, fmtMs(e.totals.taskTimeMs)));
     });
     return panel('Executors', 'bars compare executors: a long bar next to short ones is skew',
       table([{ name: 'Executor' }, { name: 'Worker' }, { name: 'Owns' },
-        { name: 'Records (last batch)', num: true }, { name: 'Records read', num: true },
+        { name: 'Last batch', num: true, title: 'records read in the last batch' }, { name: 'Records read', num: true },
         { name: 'Shuffle write', num: true }, { name: 'Shuffle read', num: true },
         { name: 'Tasks', num: true }, { name: 'Task time', num: true }], rows, 'No executor yet (the job waits for resources).', { 'data-table': 'executors' }));
   }
@@ -587,6 +588,7 @@
     const trig = triggerMs(job.config.trigger);
     const falling = lp && num(lp.inputRowsPerSecond) && lp.inputRowsPerSecond > 0 && lp.processedRowsPerSecond < lp.inputRowsPerSecond;
     const malformedReasons = Object.entries(job.totals.malformedByReason || {});
+    const rec = job.recovery;
 
     const col = (f) => history.map(f);
     const charts = h('div', { class: 'charts' },
@@ -646,7 +648,11 @@
         card('State', lp ? fmtCompact(lp.stateRows) : '–', 'rows', lp ? fmtBytes(lp.stateBytes) : '', { metric: 'stateRows', raw: lp ? lp.stateRows : null }),
         card('Dropped late', fmtInt(job.totals.rowsDroppedByWatermark), null, 'late rows in all', { metric: 'rowsDroppedByWatermark', raw: job.totals.rowsDroppedByWatermark, tone: job.totals.rowsDroppedByWatermark ? 'warn' : '' }),
         card('Malformed', fmtInt(job.totals.malformedRows), null, malformedReasons.length ? malformedReasons.map(([k, v]) => k + ' ' + v).join(', ') : 'none', { metric: 'malformedRows', raw: job.totals.malformedRows, tone: job.totals.malformedRows ? 'warn' : '' }),
-        card('Rows out', fmtInt(job.totals.rowsEmitted), null, 'to the ' + job.dag.sink.kind + ' sink', { metric: 'rowsEmitted', raw: job.totals.rowsEmitted })),
+        card('Rows out', fmtInt(job.totals.rowsEmitted), null, 'to the ' + job.dag.sink.kind + ' sink', { metric: 'rowsEmitted', raw: job.totals.rowsEmitted }),
+        rec && (rec.recoveries || rec.replayedBatches) ? card('Recoveries', fmtInt(rec.recoveries), null,
+          fmtInt(rec.replayedBatches) + ' replayed · ' + fmtCompact(rec.restoredStateRows) + ' state rows restored' +
+          (num(rec.lastRecoveryMs) ? ' · last took ' + fmtMs(rec.lastRecoveryMs) : ''),
+          { metric: 'recoveries', raw: rec.recoveries, tone: 'warn' }) : null),
       dag(job, history),
       charts,
       executorsPanel(job, history),

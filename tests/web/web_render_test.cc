@@ -62,6 +62,7 @@ proto::BatchProgress SampleProgress(int64_t batch_id) {
   e->set_shuffle_bytes_written(5000);
   e->set_shuffle_bytes_read(4000);
   e->set_shuffle_records_written(60);
+  e->set_shuffle_bytes_remote(2500);
   e->set_tasks(3);
   e->set_task_time_ms(250);
   e = p.add_executors();
@@ -196,6 +197,7 @@ TEST_CASE("progress JSON has Spark-like field names and values", "[unit]") {
   CHECK(j["executors"][0]["recordsRead"] == 3000);
   CHECK(j["executors"][0]["shuffleBytesWritten"] == 5000);
   CHECK(j["executors"][0]["shuffleBytesRead"] == 4000);
+  CHECK(j["executors"][0]["shuffleBytesRemote"] == 2500);
   CHECK(j["executors"][0]["tasks"] == 3);
 }
 
@@ -267,6 +269,40 @@ TEST_CASE("job detail JSON carries config, executors with totals and the DAG", "
   CHECK(j["dag"]["shuffle"]["keyGroups"] == 128);
   CHECK(j["dag"]["sink"]["kind"] == "file");
   CHECK(j["totals"]["malformedByReason"]["not_json"] == 4);
+  CHECK(j["recovery"]["recoveries"] == 0);
+  CHECK(j["recovery"]["lastRecoveryMs"].is_null());
+}
+
+TEST_CASE("the job's own executor totals win over the folded ones", "[unit]") {
+  auto job = SampleJob("job-a", proto::RUNNING);
+  job.set_recoveries(1);
+  job.set_replayed_batches(2);
+  job.set_restored_state_rows(77);
+  job.set_last_recovery_ms(4200);
+  auto* t = job.add_executor_totals();
+  t->set_executor_id("exec-1");
+  t->set_records_read(123456);
+  t->set_shuffle_bytes_remote(999);
+  web::JobTotals folded;
+  folded.executors["exec-1"].set_records_read(1);
+  json j = web::JobDetailJson(job, folded, 1768142600000);
+  CHECK(j["executors"][1]["totals"]["recordsRead"] == 123456);
+  CHECK(j["executors"][1]["totals"]["shuffleBytesRemote"] == 999);
+  CHECK(j["executors"][0]["totals"]["recordsRead"] == 0);
+  CHECK(j["recovery"]["recoveries"] == 1);
+  CHECK(j["recovery"]["replayedBatches"] == 2);
+  CHECK(j["recovery"]["restoredStateRows"] == 77);
+  CHECK(j["recovery"]["lastRecoveryMs"] == 4200);
+  std::string text = web::RenderMetrics({}, {job}, {{"job-a", folded}}, 1768142600000);
+  CHECK(Contains(
+      text,
+      "spate_executor_records_read_total{job=\"job-a\",executor=\"exec-1\",worker=\"worker-1\"} "
+      "123456\n"));
+  CHECK(Contains(text,
+                 "spate_executor_shuffle_bytes_remote_total{job=\"job-a\",executor=\"exec-1\","
+                 "worker=\"worker-1\"} 999\n"));
+  CHECK(Contains(text, "spate_job_recoveries_total{job=\"job-a\"} 1\n"));
+  CHECK(Contains(text, "spate_job_last_recovery_ms{job=\"job-a\"} 4200\n"));
 }
 
 TEST_CASE("folding progress never counts a batch twice", "[unit]") {

@@ -370,6 +370,8 @@ TEST_CASE("the API lists the streaming job with its configuration and executors"
     CHECK(e["totals"]["recordsRead"].get<int64_t>() > 0);
     CHECK(e["totals"]["shuffleBytesWritten"].get<int64_t>() > 0);
     CHECK(e["totals"]["shuffleBytesRead"].get<int64_t>() > 0);
+    // Two executors in two worker processes: part of each one's shuffle crossed to the other.
+    CHECK(e["totals"]["shuffleBytesRemote"].get<int64_t>() > 0);
   }
   CHECK(workers.size() == 2);
   CHECK(key_groups == job["config"]["keyGroups"].get<int64_t>());
