@@ -145,7 +145,7 @@ JobRunner::JobRunner(std::string job_id, proto::JobSpec spec, jobs::CompiledPlan
 }
 
 JobRunner::~JobRunner() {
-  Kill();
+  Abandon();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -156,6 +156,11 @@ void JobRunner::Start() {
 void JobRunner::Kill() {
   kill_ = true;
   wake_cv_.notify_all();
+}
+
+void JobRunner::Abandon() {
+  abandon_ = true;
+  Kill();
 }
 
 void JobRunner::Stop(bool drain) {
@@ -223,6 +228,7 @@ void JobRunner::Run() {
   }
   if (s.ok()) s = Admit();
   if (s.ok()) s = RunBatches();
+  if (abandon_) return;  // the master is shutting down: the job resumes with the next one
   ReleaseExecutors();
   if (kill_) {
     SetState(proto::KILLED, "killed");
@@ -499,6 +505,7 @@ spate::Status JobRunner::RunBatches() {
   if (!resumed_) SetState(proto::RUNNING, running_message);
 
   bool final_done = false;
+  std::optional<std::chrono::steady_clock::time_point> outage_since;  // planning cannot reach Kafka
   while (!kill_ && !final_done) {
     if (!available_now && last_batch_start_ms_ > 0 && !pending_) {
       int64_t wait = last_batch_start_ms_ + interval_ms - NowMs();
@@ -516,9 +523,22 @@ spate::Status JobRunner::RunBatches() {
       if (!available_now) {
         auto latest = QueryOffsets(kafka.get(), spec_.topic(), 5'000);
         if (!latest.ok()) {
-          SetState(proto::RUNNING, "paused: " + latest.status().message());
+          if (!outage_since) outage_since = std::chrono::steady_clock::now();
+          SetState(proto::RECOVERING, "paused: " + latest.status().message());
           last_batch_start_ms_ = trigger_ms;
           continue;
+        }
+        if (outage_since) {
+          // Kafka answers again: the pause was a recovery like any other.
+          const int64_t took = Since(*outage_since);
+          outage_since.reset();
+          {
+            std::lock_guard<std::mutex> lock(mu_);
+            status_.set_recoveries(status_.recoveries() + 1);
+            status_.set_last_recovery_ms(took);
+          }
+          SetState(proto::RUNNING, running_message + "; Kafka reachable again after " +
+                                       std::to_string(took) + " ms");
         }
         for (const auto& o : *latest) available[o.partition] = o.high;
       }

@@ -50,6 +50,9 @@ class JobRunner {
   void Start();
   /// Ends the job at once (KILLED); the running batch is abandoned, never committed.
   void Kill();
+  /// Ends the runner without ending the job (the master shuts down): its state stays RUNNING in
+  /// the master's store, so the next master on the same state dir resumes it.
+  void Abandon();
   /// Ends the job after the running batch commits (FINISHED); with `drain`, first emits every
   /// open window as if event time had ended.
   void Stop(bool drain);
@@ -108,6 +111,7 @@ class JobRunner {
   int64_t last_batch_start_ms_ = 0;
 
   std::atomic<bool> kill_{false};
+  std::atomic<bool> abandon_{false};
   std::atomic<bool> stop_{false};
   std::atomic<bool> drain_{false};
   std::mutex wake_mu_;

@@ -142,7 +142,7 @@ MasterHandler::~MasterHandler() {
     std::lock_guard<std::mutex> lock(mu_);
     jobs.swap(jobs_);
   }
-  for (auto& [id, j] : jobs) j->Kill();
+  for (auto& [id, j] : jobs) j->Abandon();  // they resume when a master restarts
   jobs.clear();  // joins the runner threads
 }
 
