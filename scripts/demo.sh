@@ -68,7 +68,7 @@ for _ in $(seq 100); do
   [ "$(grep -l 'registered with master' "$dir"/worker-*.log 2>/dev/null | wc -l)" -ge "${#worker_ports[@]}" ] && break
   sleep 0.1
 done
-echo "demo: master spate://127.0.0.1:$master_port, ${#worker_ports[@]} workers, load generator at $rate records/s"
+echo "demo: master spate://127.0.0.1:$master_port (page: http://127.0.0.1:$ui_port/), ${#worker_ports[@]} workers, load generator at $rate records/s"
 echo "demo: results appear once the watermark passes a window's end (about 20 s); Ctrl-C ends the demo"
 set +e
 "$bin/spate-submit" --master "spate://127.0.0.1:$master_port" \
