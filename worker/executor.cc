@@ -56,6 +56,14 @@ Result<std::unique_ptr<Executor>> Executor::Make(const proto::LaunchExecutorRequ
   SPATE_ASSIGN_OR_RETURN(auto state, OpenRocksDbStateStore(dir, memory / 4));
   if (!readers) {
     std::map<std::string, std::string> overrides;
+    // librdkafka 2.0 stops fetching a partition once its local queue holds
+    // queued.min.messages records and, with no other partition assigned, resumes up to a second
+    // later. A stage-1 task reads one partition, so let its queue hold a large batch, bounded by
+    // a quarter of the executor's memory shared by its readers (one per core).
+    const int64_t per_reader_kb =
+        std::clamp<int64_t>(memory / 4 / std::max(1, a.cores()) / 1024, 16 << 10, 2'097'151);
+    overrides["queued.min.messages"] = "1000000";
+    overrides["queued.max.messages.kbytes"] = std::to_string(per_reader_kb);
     for (const auto& [k, v] : request.spec().conf()) {
       if (k.rfind(kKafkaConfPrefix, 0) == 0) overrides[k.substr(sizeof(kKafkaConfPrefix) - 1)] = v;
     }
