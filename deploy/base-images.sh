@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Makes the base images deploy/Dockerfile builds on, `debian:bookworm` and
+# `debian:bookworm-slim`, when the Docker daemon does not have them yet. Where an image
+# registry is reachable, `docker pull debian:bookworm debian:bookworm-slim` does the same
+# and this script then does nothing; where none is (our CI machines), it bootstraps them with
+# Debian's debootstrap from the Debian mirror and `docker import`s the root file systems.
+#
+# Usage: deploy/base-images.sh            (uses DOCKER_HOST like docker does)
+#
+# Environment:
+#   SPATE_DEBIAN_MIRROR   mirror for debootstrap (default http://deb.debian.org/debian)
+#   SPATE_BASE_WORK       scratch directory for the root file systems (default: mktemp -d)
+#
+# `debian:bookworm` is debootstrap's default variant (apt, with the "important" packages);
+# `debian:bookworm-slim` is the minbase variant (essential packages and apt only). Both get
+# the apt settings of the official images (no recommends, no documentation, apt lists
+# cleaned), which keeps them near the official ones in size and behaviour.
+set -euo pipefail
+
+say() { echo "base-images.sh: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+command -v docker >/dev/null 2>&1 || die "docker not found: run deploy/install-deps.sh"
+docker info >/dev/null 2>&1 || die "no Docker daemon answers (start one: deploy/dockerd.sh start)"
+
+mirror="${SPATE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+# tag variant
+want=()
+docker image inspect debian:bookworm >/dev/null 2>&1 || want+=("debian:bookworm" "")
+docker image inspect debian:bookworm-slim >/dev/null 2>&1 || want+=("debian:bookworm-slim" "minbase")
+if [ ${#want[@]} -eq 0 ]; then
+  say "debian:bookworm and debian:bookworm-slim are there"
+  exit 0
+fi
+command -v debootstrap >/dev/null 2>&1 || die "debootstrap not found: run deploy/install-deps.sh"
+[ "$(id -u)" -eq 0 ] || die "debootstrap needs root"
+
+work="${SPATE_BASE_WORK:-}"
+own_work=0
+if [ -z "$work" ]; then
+  work=$(mktemp -d "${TMPDIR:-/tmp}/spate-base.XXXXXX")
+  own_work=1
+fi
+cleanup() {
+  # debootstrap may leave /proc or /sys mounted inside a root when it fails.
+  grep -F " $work/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
+    umount -l "$m" 2>/dev/null || true
+  done
+  [ "$own_work" = 1 ] && rm -rf "$work"
+  return 0
+}
+trap cleanup EXIT
+
+i=0
+while [ $i -lt ${#want[@]} ]; do
+  tag="${want[$i]}"
+  variant="${want[$((i + 1))]}"
+  i=$((i + 2))
+  root="$work/${tag#debian:}"
+  rm -rf "$root"
+  start=$SECONDS
+  say "bootstrapping $tag (variant ${variant:-default}) from $mirror"
+  vargs=()
+  [ -n "$variant" ] && vargs+=("--variant=$variant")
+  if ! debootstrap "${vargs[@]}" bookworm "$root" "$mirror" >"$work/debootstrap.log" 2>&1; then
+    tail -n 30 "$work/debootstrap.log" >&2
+    die "debootstrap of $tag failed"
+  fi
+  # The settings of Debian's official images: small, quiet apt.
+  cat >"$root/etc/apt/apt.conf.d/docker-clean" <<'CONF'
+DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+APT::Update::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
+Dir::Cache::pkgcache "";
+Dir::Cache::srcpkgcache "";
+CONF
+  cat >"$root/etc/apt/apt.conf.d/docker-no-recommends" <<'CONF'
+APT::Install-Recommends "false";
+APT::Install-Suggests "false";
+CONF
+  cat >"$root/etc/apt/apt.conf.d/docker-gzip-indexes" <<'CONF'
+Acquire::GzipIndexes "true";
+Acquire::CompressionTypes::Order:: "gz";
+CONF
+  cat >"$root/etc/dpkg/dpkg.cfg.d/docker-nodoc" <<'CONF'
+path-exclude /usr/share/doc/*
+path-include /usr/share/doc/*/copyright
+path-exclude /usr/share/man/*
+path-exclude /usr/share/info/*
+path-exclude /usr/share/locale/*
+path-include /usr/share/locale/locale.alias
+CONF
+  # The same sources as the official image: the release, its updates and security.
+  cat >"$root/etc/apt/sources.list" <<CONF
+deb $mirror bookworm main
+deb $mirror bookworm-updates main
+deb http://deb.debian.org/debian-security bookworm-security main
+CONF
+  rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/archives/*.deb \
+    "$root"/usr/share/doc/* "$root"/usr/share/man/* "$root"/usr/share/info/*
+  : >"$root/etc/hostname"
+  : >"$root/etc/resolv.conf"
+  tar -C "$root" --numeric-owner -c . |
+    docker import --change 'CMD ["bash"]' --change 'ENV LANG=C.UTF-8' \
+      --message "debootstrap ${variant:-default} bookworm from $mirror" - "$tag" >/dev/null
+  rm -rf "$root"
+  say "$tag imported in $((SECONDS - start)) s ($(docker image inspect -f '{{.Size}}' "$tag" |
+    awk '{printf "%.0f MB", $1 / 1e6}'))"
+done
