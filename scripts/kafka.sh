@@ -2,7 +2,7 @@
 # Runs a real Apache Kafka broker (KRaft, one node that is broker and controller) for
 # Spate's tests and local cluster.
 #
-# Usage: scripts/kafka.sh start|stop|status|wipe
+# Usage: scripts/kafka.sh start|stop|status|wipe|libs
 #
 #   start   starts the broker (formats its storage the first time), waits until it answers
 #           metadata requests, prints its bootstrap address as the last line of stdout.
@@ -11,6 +11,8 @@
 #   stop    stops the broker by its recorded PID (TERM, up to 20 s, then KILL). Data is kept.
 #   status  exit 0 and prints the address if the broker runs, exit 1 otherwise.
 #   wipe    stops the broker and deletes its data directory.
+#   libs    fetches the broker's jars into the cache if needed, prints their directory
+#           (deploy/kafka/Dockerfile uses it to make the Kafka image from the same jars).
 #
 # Environment:
 #   SPATE_KAFKA_PORT             client port (default 19092), bound to 127.0.0.1
@@ -314,8 +316,9 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   wipe) cmd_wipe ;;
+  libs) libs_dir ;;
   *)
-    echo "usage: $0 start|stop|status|wipe" >&2
+    echo "usage: $0 start|stop|status|wipe|libs" >&2
     exit 2
     ;;
 esac
