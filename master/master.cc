@@ -20,34 +20,13 @@ namespace {
 class MasterGrpcService final : public proto::Master::Service {
  public:
   explicit MasterGrpcService(MasterHandler* h) : h_(h) {}
-  grpc::Status RegisterWorker(grpc::ServerContext*, const proto::RegisterWorkerRequest* req,
-                              proto::RegisterWorkerReply* reply) override {
-    return ToGrpcStatus(h_->HandleRegisterWorker(*req, reply));
-  }
-  grpc::Status Heartbeat(grpc::ServerContext*, const proto::HeartbeatRequest* req,
-                         proto::HeartbeatReply* reply) override {
-    return ToGrpcStatus(h_->HandleHeartbeat(*req, reply));
-  }
-  grpc::Status SubmitJob(grpc::ServerContext*, const proto::SubmitJobRequest* req,
-                         proto::SubmitJobReply* reply) override {
-    return ToGrpcStatus(h_->HandleSubmitJob(*req, reply));
-  }
-  grpc::Status GetJob(grpc::ServerContext*, const proto::GetJobRequest* req,
-                      proto::GetJobReply* reply) override {
-    return ToGrpcStatus(h_->HandleGetJob(*req, reply));
-  }
-  grpc::Status ListJobs(grpc::ServerContext*, const proto::ListJobsRequest* req,
-                        proto::ListJobsReply* reply) override {
-    return ToGrpcStatus(h_->HandleListJobs(*req, reply));
-  }
-  grpc::Status KillJob(grpc::ServerContext*, const proto::KillJobRequest* req,
-                       proto::KillJobReply* reply) override {
-    return ToGrpcStatus(h_->HandleKillJob(*req, reply));
-  }
-  grpc::Status StopJob(grpc::ServerContext*, const proto::StopJobRequest* req,
-                       proto::StopJobReply* reply) override {
-    return ToGrpcStatus(h_->HandleStopJob(*req, reply));
-  }
+  SPATE_GRPC_METHOD(RegisterWorker, proto::RegisterWorkerRequest, proto::RegisterWorkerReply)
+  SPATE_GRPC_METHOD(Heartbeat, proto::HeartbeatRequest, proto::HeartbeatReply)
+  SPATE_GRPC_METHOD(SubmitJob, proto::SubmitJobRequest, proto::SubmitJobReply)
+  SPATE_GRPC_METHOD(GetJob, proto::GetJobRequest, proto::GetJobReply)
+  SPATE_GRPC_METHOD(ListJobs, proto::ListJobsRequest, proto::ListJobsReply)
+  SPATE_GRPC_METHOD(KillJob, proto::KillJobRequest, proto::KillJobReply)
+  SPATE_GRPC_METHOD(StopJob, proto::StopJobRequest, proto::StopJobReply)
 
  private:
   MasterHandler* h_;
@@ -143,7 +122,7 @@ MasterHandler::~MasterHandler() {
     jobs.swap(jobs_);
   }
   for (auto& [id, j] : jobs) j->Abandon();  // they resume when a master restarts
-  jobs.clear();  // joins the runner threads
+  jobs.clear();                             // joins the runner threads
 }
 
 Status MasterHandler::HandleRegisterWorker(const proto::RegisterWorkerRequest& request,

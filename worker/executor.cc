@@ -117,16 +117,8 @@ void Executor::ReturnReader(std::unique_ptr<PartitionReader> reader) {
 }
 
 Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRequest& request) {
-  cores_.acquire();
-  const int concurrent = ++running_;
-  struct Release {
-    std::counting_semaphore<1024>& s;
-    std::atomic<int>& running;
-    ~Release() {
-      --running;
-      s.release();
-    }
-  } release{cores_, running_};
+  CoreSlot slot(this);
+  const int concurrent = slot.concurrent;
   auto started = std::chrono::steady_clock::now();
 
   const uint32_t shuffle_partitions = static_cast<uint32_t>(request.targets_size());
@@ -223,16 +215,8 @@ Status Executor::AcceptShuffle(const proto::ShuffleBlock& block) {
 }
 
 Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskRequest& request) {
-  cores_.acquire();
-  const int concurrent = ++running_;
-  struct Release {
-    std::counting_semaphore<1024>& s;
-    std::atomic<int>& running;
-    ~Release() {
-      --running;
-      s.release();
-    }
-  } release{cores_, running_};
+  CoreSlot slot(this);
+  const int concurrent = slot.concurrent;
   auto started = std::chrono::steady_clock::now();
   const InboxKey key{request.batch_id(), request.shuffle_partition()};
 

@@ -57,6 +57,23 @@ class Executor {
   };
   using InboxKey = std::pair<int64_t, int32_t>;  // (batch, shuffle partition)
 
+  // Holds one of the executor's cores for a task's lifetime; `concurrent` counts the tasks
+  // holding one, this one included.
+  struct CoreSlot {
+    explicit CoreSlot(Executor* e) : executor(e) {
+      e->cores_.acquire();
+      concurrent = ++e->running_;
+    }
+    ~CoreSlot() {
+      --executor->running_;
+      executor->cores_.release();
+    }
+    CoreSlot(const CoreSlot&) = delete;
+    CoreSlot& operator=(const CoreSlot&) = delete;
+    Executor* executor;
+    int concurrent = 0;
+  };
+
   Executor(proto::LaunchExecutorRequest request, jobs::CompiledPlan plan,
            std::unique_ptr<WindowStateStore> state, ShuffleTransport* transport,
            ReaderFactory readers);

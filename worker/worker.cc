@@ -69,26 +69,11 @@ class GrpcShuffleTransport : public ShuffleTransport {
 class WorkerGrpcService final : public proto::Worker::Service {
  public:
   explicit WorkerGrpcService(WorkerHandler* h) : h_(h) {}
-  grpc::Status LaunchExecutor(grpc::ServerContext*, const proto::LaunchExecutorRequest* req,
-                              proto::LaunchExecutorReply* reply) override {
-    return ToGrpcStatus(h_->HandleLaunchExecutor(*req, reply));
-  }
-  grpc::Status StopExecutor(grpc::ServerContext*, const proto::StopExecutorRequest* req,
-                            proto::StopExecutorReply* reply) override {
-    return ToGrpcStatus(h_->HandleStopExecutor(*req, reply));
-  }
-  grpc::Status RunSourceTask(grpc::ServerContext*, const proto::SourceTaskRequest* req,
-                             proto::SourceTaskReply* reply) override {
-    return ToGrpcStatus(h_->HandleRunSourceTask(*req, reply));
-  }
-  grpc::Status RunStateTask(grpc::ServerContext*, const proto::StateTaskRequest* req,
-                            proto::StateTaskReply* reply) override {
-    return ToGrpcStatus(h_->HandleRunStateTask(*req, reply));
-  }
-  grpc::Status PushShuffle(grpc::ServerContext*, const proto::ShuffleBlock* req,
-                           proto::PushShuffleReply* reply) override {
-    return ToGrpcStatus(h_->HandlePushShuffle(*req, reply));
-  }
+  SPATE_GRPC_METHOD(LaunchExecutor, proto::LaunchExecutorRequest, proto::LaunchExecutorReply)
+  SPATE_GRPC_METHOD(StopExecutor, proto::StopExecutorRequest, proto::StopExecutorReply)
+  SPATE_GRPC_METHOD(RunSourceTask, proto::SourceTaskRequest, proto::SourceTaskReply)
+  SPATE_GRPC_METHOD(RunStateTask, proto::StateTaskRequest, proto::StateTaskReply)
+  SPATE_GRPC_METHOD(PushShuffle, proto::ShuffleBlock, proto::PushShuffleReply)
 
  private:
   WorkerHandler* h_;
