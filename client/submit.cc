@@ -107,7 +107,7 @@ int Attach(MasterClient& master, const std::string& job_id, bool print_tables, b
   bool warned = false;
   constexpr int64_t kMasterGoneMs = 120'000;
   while (true) {
-    auto reply = master.GetJob(job_id, printed);
+    auto reply = master.GetJob(job_id, printed, /*history=*/100);
     if (!reply.ok()) {
       // A master that restarts resumes its jobs: keep following for a while.
       if (reply.status().code() == StatusCode::kUnavailable && g_interrupts == 0 &&
@@ -134,10 +134,11 @@ int Attach(MasterClient& master, const std::string& job_id, bool print_tables, b
       }
       printed = std::max(printed, b.batch_id());
     }
-    if (!quiet && st.has_last_progress() && st.last_progress().batch_id() != last_progress &&
-        st.batches_committed() > 0) {
-      last_progress = st.last_progress().batch_id();
-      std::fprintf(stderr, "%s\n", ProgressLine(st.last_progress()).c_str());
+    // Every batch committed since the last poll, not only the newest (up to 100 a poll).
+    for (const auto& p : reply->history()) {
+      if (quiet || p.batch_id() <= last_progress) continue;
+      last_progress = p.batch_id();
+      std::fprintf(stderr, "%s\n", ProgressLine(p).c_str());
     }
     if (!quiet && st.message() != last_message) {
       last_message = st.message();
