@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Builds the compose cluster's images: the base images when missing (deploy/base-images.sh),
+# then `spate:dev` (deploy/Dockerfile) and `spate-kafka:dev` (deploy/kafka/Dockerfile, with the
+# jars of scripts/kafka.sh's cache copied into deploy/kafka/libs/). Prints each step's time.
+#
+# Usage: deploy/build-images.sh [spate] [kafka]     (default: both; uses DOCKER_HOST)
+#
+# Environment:
+#   SPATE_IMAGE_TAG   tag of both images (default dev)
+#   SPATE_BUILD_JOBS  parallel compile jobs inside the spate build (default 2)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+tag="${SPATE_IMAGE_TAG:-dev}"
+jobs="${SPATE_BUILD_JOBS:-2}"
+which=("$@")
+[ ${#which[@]} -eq 0 ] && which=(spate kafka)
+
+say() { echo "build-images.sh: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+docker info >/dev/null 2>&1 || die "no Docker daemon answers (start one: deploy/dockerd.sh start)"
+
+t=$SECONDS
+deploy/base-images.sh
+say "base images ready in $((SECONDS - t)) s"
+
+for what in "${which[@]}"; do
+  t=$SECONDS
+  case "$what" in
+    spate)
+      docker build --network host --build-arg "JOBS=$jobs" -f deploy/Dockerfile \
+        -t "spate:$tag" . >&2
+      ;;
+    kafka)
+      libs=$(scripts/kafka.sh libs)
+      rm -rf deploy/kafka/libs
+      mkdir -p deploy/kafka/libs
+      cp "$libs"/*.jar deploy/kafka/libs/
+      docker build --network host -f deploy/kafka/Dockerfile -t "spate-kafka:$tag" . >&2
+      ;;
+    *) die "unknown image $what (spate or kafka)" ;;
+  esac
+  say "$what image built in $((SECONDS - t)) s"
+done
