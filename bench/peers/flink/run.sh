@@ -11,7 +11,7 @@
 # DIR gets rows.jsonl (sorted JSON lines, comparable with tests/oracle/crash_oracle.py --output),
 # flink.log (the JVM's stderr) and summary.txt. Prints the summary line last:
 #   summary: records=N seconds=S records_per_s=R jvm_start_s=J rows=K peak_rss_mb=P
-#            parallelism=P prefilter=true|false
+#            jvm_cpu_s=C parallelism=P prefilter=true|false
 # records: the topic's records; seconds: from building the job to its last row (JVM start
 # excluded); wall_s (added by this script): the whole java command.
 set -euo pipefail

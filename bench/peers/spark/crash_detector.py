@@ -23,11 +23,12 @@ started by bench/peers/spark/run.sh. Prints, as its last lines:
 
   spark: batch=I input_rows=N duration_ms=D watermark=... (one per micro-batch)
   summary: records=N seconds=S records_per_s=R jvm_start_s=J wall_s=W batches=B
-           final_watermark_ms=M final_watermark="..." peak_rss_mb=P shuffle_partitions=K
+           final_watermark_ms=M final_watermark=... peak_rss_mb=P jvm_cpu_s=C shuffle_partitions=K
 
 seconds: from starting the query to its end (JVM start excluded; jvm_start_s is the time to
 create the SparkSession, wall_s everything from this script's start). records: the sum of the
-micro-batches' numInputRows. peak_rss_mb: the JVM's VmHWM.
+micro-batches' numInputRows. peak_rss_mb: the JVM's VmHWM; jvm_cpu_s: the JVM's user + system CPU seconds, its start included
+(steadier than wall time on a shared machine).
 """
 
 from __future__ import annotations
@@ -71,6 +72,17 @@ def parse_args() -> argparse.Namespace:
     return p.parse_args()
 
 
+def jvm_cpu_s(spark) -> float | None:
+    """CPU seconds (user + system) the JVM has used so far, its start included."""
+    try:
+        pid = spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except Exception:  # noqa: BLE001 - a missing figure is not an error
+        return None
+
+
 def jvm_peak_rss_mb(spark) -> float | None:
     try:
         pid = spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
@@ -103,6 +115,7 @@ def main() -> int:
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", str(args.shuffle_partitions))
         .config("spark.sql.streaming.numRecentProgressUpdates", "100000")
@@ -203,6 +216,7 @@ def main() -> int:
         dt = datetime.strptime(watermark, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
         wm_ms = int(dt.timestamp() * 1000)
     rss = jvm_peak_rss_mb(spark)
+    cpu = jvm_cpu_s(spark)
     seconds = t_end - t_start
     fields = [
         f"records={records}",
@@ -214,6 +228,7 @@ def main() -> int:
         f"final_watermark_ms={wm_ms}",
         f"final_watermark={watermark}",
         f"peak_rss_mb={rss:.0f}" if rss is not None else "peak_rss_mb=unknown",
+        f"jvm_cpu_s={cpu:.2f}" if cpu is not None else "jvm_cpu_s=unknown",
         f"shuffle_partitions={args.shuffle_partitions}",
     ]
     print("summary: " + " ".join(fields), flush=True)

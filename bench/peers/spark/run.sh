@@ -15,7 +15,7 @@
 #   summary.txt   the summary line
 # Prints per-batch lines and, last, the summary line:
 #   summary: records=N seconds=S records_per_s=R jvm_start_s=J wall_s=W batches=B
-#            final_watermark_ms=M final_watermark=... peak_rss_mb=P shuffle_partitions=K
+#            final_watermark_ms=M final_watermark=... peak_rss_mb=P jvm_cpu_s=C shuffle_partitions=K
 # seconds runs from the query's start to its end (JVM start excluded, reported as jvm_start_s);
 # wall_s is the whole Python process. Exit status: crash_detector.py's.
 set -euo pipefail

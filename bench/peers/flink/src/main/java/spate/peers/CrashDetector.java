@@ -61,9 +61,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * dropped without parsing. Without it, every value goes through Flink's JSON deserializer.
  *
  * <p>Prints "summary: records=N seconds=S records_per_s=R jvm_start_s=J rows=K peak_rss_mb=P
- * parallelism=P prefilter=true|false": N the topic's records (end minus beginning offsets),
+ * jvm_cpu_s=C parallelism=P prefilter=true|false": N the topic's records (end minus beginning offsets),
  * seconds from building the job to its last result (JVM start excluded; jvm_start_s is the JVM's
- * start to main), peak_rss_mb the JVM's VmHWM.
+ * start to main), peak_rss_mb the JVM's VmHWM, jvm_cpu_s its user + system CPU seconds.
  */
 public final class CrashDetector {
   private static final DateTimeFormatter FORMAT =
@@ -333,11 +333,13 @@ public final class CrashDetector {
       }
     }
     long rss = peakRssKb();
+    double cpuS = ((com.sun.management.OperatingSystemMXBean)
+        ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
     System.out.printf(Locale.ROOT,
         "summary: records=%d seconds=%.3f records_per_s=%.0f jvm_start_s=%.3f rows=%d "
-            + "peak_rss_mb=%d parallelism=%d prefilter=%b%n",
+            + "peak_rss_mb=%d jvm_cpu_s=%.2f parallelism=%d prefilter=%b%n",
         records, seconds, records / seconds, jvmStartS, out.size(),
-        rss < 0 ? -1 : rss / 1024, parallelism, prefilter);
+        rss < 0 ? -1 : rss / 1024, cpuS, parallelism, prefilter);
     System.out.flush();
     System.exit(0);
   }
