@@ -46,7 +46,7 @@ cleanup() {
   # debootstrap may leave /proc or /sys mounted inside a root when it fails.
   grep -F " $work/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
     umount -l "$m" 2>/dev/null || true
-  done
+  done || true
   [ "$own_work" = 1 ] && rm -rf "$work"
   return 0
 }

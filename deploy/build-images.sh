@@ -29,7 +29,7 @@ for what in "${which[@]}"; do
   t=$SECONDS
   case "$what" in
     spate)
-      docker build --network host --build-arg "JOBS=$jobs" -f deploy/Dockerfile \
+      docker build --force-rm --network host --build-arg "JOBS=$jobs" -f deploy/Dockerfile \
         -t "spate:$tag" . >&2
       ;;
     kafka)
@@ -37,7 +37,7 @@ for what in "${which[@]}"; do
       rm -rf deploy/kafka/libs
       mkdir -p deploy/kafka/libs
       cp "$libs"/*.jar deploy/kafka/libs/
-      docker build --network host -f deploy/kafka/Dockerfile -t "spate-kafka:$tag" . >&2
+      docker build --force-rm --network host -f deploy/kafka/Dockerfile -t "spate-kafka:$tag" . >&2
       ;;
     *) die "unknown image $what (spate or kafka)" ;;
   esac

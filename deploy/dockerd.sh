@@ -70,13 +70,11 @@ cmd_start() {
     --data-root "$data_root" --exec-root "$exec_root" --pidfile "$pid_file"
     --host "$host" --iptables=false --ip-masq=false
   )
-  # Another daemon owns docker0: leave it alone and run without a default bridge (compose
-  # makes its own networks).
-  if ip link show docker0 >/dev/null 2>&1 && ! [ -f "$dir/.own-docker0" ]; then
-    say "docker0 belongs to another daemon; starting without a default bridge"
+  # Another daemon runs (ours does not, here): leave its docker0 alone and run without a
+  # default bridge (compose makes its own networks; builds use --network host).
+  if pgrep -x dockerd >/dev/null 2>&1; then
+    say "another dockerd runs; starting without a default bridge"
     args+=(--bridge=none)
-  else
-    touch "$dir/.own-docker0"
   fi
 
   [ -f "$log_file" ] && mv -f "$log_file" "$log_file.1"
@@ -137,7 +135,7 @@ cmd_wipe() {
     # Leftover overlay mounts of a killed daemon would make rm fail.
     grep -F " $dir/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
       umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
-    done
+    done || true
     rm -rf "$dir"
     say "wiped $dir"
   fi
