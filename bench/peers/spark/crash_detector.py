@@ -36,6 +36,7 @@ from __future__ import annotations
 import argparse
 import glob
 import os
+import re
 import sys
 import time
 from datetime import datetime, timezone
@@ -56,10 +57,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--master", default="local[2]")
     p.add_argument("--driver-memory", default="2g")
     p.add_argument("--trigger", default="availableNow",
-                   help="availableNow, or processingTime=<interval> such as processingTime=5s")
+                   help="availableNow, or processingTime=<interval>: 5s, 500ms or '5 seconds'")
     p.add_argument("--stop-after-idle-s", type=float, default=10.0,
                    help="processingTime only: stop after this long without input rows once "
-                        "some were read")
+                        "some were read (seconds then ends when the last input was seen)")
     p.add_argument("--max-offsets-per-trigger", type=int, default=0,
                    help="Kafka maxOffsetsPerTrigger (0: no limit, one batch for everything)")
     p.add_argument("--watermark", default="10 seconds", help="withWatermark delay")
@@ -175,6 +176,10 @@ def main() -> int:
         writer = writer.trigger(availableNow=True)
     elif args.trigger.startswith("processingTime="):
         processing = args.trigger.split("=", 1)[1]
+        short = re.fullmatch(r"([0-9]+)(ms|s|m)", processing)  # Spark wants '5 seconds'
+        if short:
+            unit = {"ms": "milliseconds", "s": "seconds", "m": "minutes"}[short.group(2)]
+            processing = f"{short.group(1)} {unit}"
         writer = writer.trigger(processingTime=processing)
     else:
         print(f"crash_detector: unknown --trigger {args.trigger}", file=sys.stderr)
@@ -195,6 +200,8 @@ def main() -> int:
                 break
         query.stop()
     t_end = time.monotonic()
+    if processing is not None and seen > 0:
+        t_end = last_input  # leave out the idle wait (to within the 0.5 s polling)
     if query.exception() is not None:
         print(f"crash_detector: query failed: {query.exception()}", file=sys.stderr)
         return 1
