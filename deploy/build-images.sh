@@ -8,6 +8,8 @@
 # Environment:
 #   SPATE_IMAGE_TAG   tag of both images (default dev)
 #   SPATE_BUILD_JOBS  parallel compile jobs inside the spate build (default 2)
+#   SPATE_PREBUILT_BIN  a directory of binaries built on this (bookworm) host, e.g. build/bin:
+#                     the spate image takes them (target `prebuilt`) instead of compiling
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -29,8 +31,18 @@ for what in "${which[@]}"; do
   t=$SECONDS
   case "$what" in
     spate)
-      docker build --force-rm --network host --build-arg "JOBS=$jobs" -f deploy/Dockerfile \
-        -t "spate:$tag" . >&2
+      rm -rf deploy/prebuilt/spate-*
+      if [ -n "${SPATE_PREBUILT_BIN:-}" ]; then
+        for b in spate-master spate-worker spate-submit spate-loadgen spate-topics; do
+          [ -x "$SPATE_PREBUILT_BIN/$b" ] || die "$SPATE_PREBUILT_BIN/$b is missing"
+          strip -o "deploy/prebuilt/$b" "$SPATE_PREBUILT_BIN/$b"
+        done
+        docker build --force-rm --network host --target prebuilt -f deploy/Dockerfile \
+          -t "spate:$tag" . >&2
+      else
+        docker build --force-rm --network host --build-arg "JOBS=$jobs" -f deploy/Dockerfile \
+          -t "spate:$tag" . >&2
+      fi
       ;;
     kafka)
       libs=$(scripts/kafka.sh libs)
