@@ -21,6 +21,9 @@
 # and containers reach each other on their networks, but containers have no route out.
 # Builds that need apt therefore run with `docker build --network host`.
 set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib/process.sh
+. "$root/scripts/lib/process.sh"
 
 dir="${SPATE_DOCKER_DIR:-${TMPDIR:-/tmp}/spate-docker}"
 start_timeout="${SPATE_DOCKER_START_TIMEOUT:-60}"
@@ -107,14 +110,7 @@ cmd_stop() {
     say "dockerd on $host is not running"
     return 0
   fi
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + 30))
-  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "dockerd (pid $pid) still running after 30 s; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  fi
+  stop_pid "$pid" dockerd 30
   rm -f "$pid_file"
   say "dockerd on $host stopped (data kept in $data_root)"
 }

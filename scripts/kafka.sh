@@ -25,6 +25,9 @@
 #
 # Several brokers on different ports coexist: each has its own directory, PID and log.
 set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=scripts/lib/process.sh
+. "$root/scripts/lib/process.sh"
 
 readonly KAFKA_VERSION=4.1.1
 readonly LOG4J_VERSION=2.24.3
@@ -158,45 +161,9 @@ controller.listener.names=CONTROLLER
 controller.quorum.bootstrap.servers=127.0.0.1:$controller_port
 log.dirs=$data_dir
 
-# One node: every internal topic has one replica, so transactions and groups work.
-num.partitions=1
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=8
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=8
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-
-# After a crash (kill -9) the restarted broker cannot register until its old session
-# expires: 9 s by default, 4 s here, so fault tests get their broker back sooner.
-broker.session.timeout.ms=4000
-broker.heartbeat.interval.ms=1000
-
-# Topics are made on purpose (spate-topics), never by a typo.
-auto.create.topics.enable=false
-delete.topic.enable=true
-
-# Test data may carry old event times as record timestamps: never expire it by age.
-log.retention.ms=-1
-log.retention.bytes=-1
 EOF
-  cat >"$log4j_file" <<EOF
-status = warn
-appender.out.type = Console
-appender.out.name = STDOUT
-appender.out.layout.type = PatternLayout
-appender.out.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.out.ref = STDOUT
-logger.request.name = kafka.request.logger
-logger.request.level = WARN
-logger.clients.name = org.apache.kafka.clients
-logger.clients.level = WARN
-EOF
+  cat "$root/deploy/kafka/single-node.properties" >>"$props_file"
+  cp "$root/deploy/kafka/log4j2.properties" "$log4j_file"
 }
 
 cmd_start() {
@@ -279,14 +246,7 @@ cmd_stop() {
     say "broker on $address is not running"
     return 0
   fi
-  kill -TERM "$pid" 2>/dev/null || true
-  local deadline=$((SECONDS + 20))
-  while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
-  if kill -0 "$pid" 2>/dev/null; then
-    say "broker (pid $pid) still running after 20 s; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-    while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
-  fi
+  stop_pid "$pid" broker 20
   rm -f "$pid_file"
   say "broker on $address stopped (data kept in $dir)"
 }

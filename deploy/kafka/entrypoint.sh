@@ -36,37 +36,11 @@ inter.broker.listener.name=INTERNAL
 controller.listener.names=CONTROLLER
 controller.quorum.bootstrap.servers=$controller
 log.dirs=$data_dir
-num.partitions=${KAFKA_NUM_PARTITIONS:-1}
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-offsets.topic.num.partitions=8
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-transaction.state.log.num.partitions=8
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-broker.session.timeout.ms=4000
-broker.heartbeat.interval.ms=1000
-auto.create.topics.enable=false
-delete.topic.enable=true
-log.retention.ms=-1
-log.retention.bytes=-1
 CONF
-cat >"$log4j" <<CONF
-status = warn
-appender.out.type = Console
-appender.out.name = STDOUT
-appender.out.layout.type = PatternLayout
-appender.out.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.out.ref = STDOUT
-logger.request.name = kafka.request.logger
-logger.request.level = WARN
-logger.clients.name = org.apache.kafka.clients
-logger.clients.level = WARN
-CONF
+cat /etc/kafka/single-node.properties >>"$props"
+# Later keys win when Kafka reads the file.
+echo "num.partitions=${KAFKA_NUM_PARTITIONS:-1}" >>"$props"
+cp /etc/kafka/log4j2.properties.dist "$log4j"
 
 if [ ! -f "$data_dir/meta.properties" ]; then
   tool_opts=(-Xmx256m "-Dlog4j2.configurationFile=$log4j")
