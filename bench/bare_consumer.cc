@@ -9,10 +9,18 @@
 // when the last thread has read its last offset, so connection set-up is included, as it is in an
 // engine's catch-up.
 //
+// --parse adds the engine's per-record parse: every value goes through the same simdjson parser as
+// Spate's source tasks (common/log_record.h, RecordParser::Parse with the crash detector's fields:
+// timestamp, severity, user_id, content), one parser per thread: "consume + parse", the ceiling of
+// an engine that parses everything. --prefilter WORD first drops the values whose raw bytes cannot
+// contain WORD (RawJsonMayContainIgnoreCase, common/text.h, as the engine's stage 1 does) and
+// parses only the rest: "consume + pre-filter + parse candidates".
+//
 // The last stdout line is machine-readable:
 //   summary: records=N bytes=B seconds=S records_per_s=R mb_per_s=M threads=T partitions=P
-//            errors=E cpu_s=C
-// (cpu_s: user + system CPU of the whole process over the run, librdkafka's threads included).
+//            errors=E cpu_s=C mode=bare|parse|prefilter parsed=K malformed=X
+// (cpu_s: user + system CPU of the whole process over the run, librdkafka's threads included;
+// parsed: values that went through the parser; malformed: those it rejected).
 #include <librdkafka/rdkafka.h>
 #include <sys/resource.h>
 
@@ -29,8 +37,10 @@
 
 #include "common/config.h"
 #include "common/kafka_util.h"
+#include "common/log_record.h"
 #include "common/logging.h"
 #include "common/status.h"
+#include "common/text.h"
 
 namespace {
 
@@ -52,18 +62,33 @@ struct Assignment {
   int64_t expected = 0;  // offsets to read: sum of high - low
 };
 
+// What is done per record besides counting it.
+struct PerRecord {
+  bool parse = false;     // run the engine's parser on the value
+  std::string prefilter;  // lowercase; non-empty: parse only values that may contain it
+};
+
+// The fields the crash detector asks the parser for (jobs/registry: filters on severity and
+// content, key user_id, event time timestamp).
+constexpr uint32_t kCrashDetectorFields =
+    spate::kFieldTimestamp | spate::kFieldSeverity | spate::kFieldUserId | spate::kFieldContent;
+
 struct ThreadResult {
   int64_t records = 0;
   int64_t bytes = 0;
   int64_t errors = 0;
-  double seconds = 0;  // from the start of the run to this thread's last record
+  int64_t parsed = 0;
+  int64_t malformed = 0;
+  int64_t checksum = 0;  // sum of parsed timestamps, so that the parse cannot be left out
+  double seconds = 0;    // from the start of the run to this thread's last record
   spate::Status status;
 };
 
 // Reads `work` to its high watermarks. Per record: add the payload length, count it, free it.
 void ConsumeAll(const std::string& bootstrap, const std::string& topic,
                 const std::map<std::string, std::string>& conf, const Assignment& work,
-                int batch_size, int64_t timeout_ms, Clock::time_point start, ThreadResult* out) {
+                const PerRecord& per_record, int batch_size, int64_t timeout_ms,
+                Clock::time_point start, ThreadResult* out) {
   if (work.expected == 0) return;
   auto client = spate::MakeKafkaClient(RD_KAFKA_CONSUMER, bootstrap, conf);
   if (!client.ok()) {
@@ -89,7 +114,9 @@ void ConsumeAll(const std::string& bootstrap, const std::string& topic,
 
   spate::KafkaQueuePtr queue(rd_kafka_queue_get_consumer(rk));
   std::vector<rd_kafka_message_t*> msgs(static_cast<size_t>(batch_size));
-  int64_t records = 0, bytes = 0, errors = 0;
+  int64_t records = 0, bytes = 0, errors = 0, parsed = 0, malformed = 0, checksum = 0;
+  spate::RecordParser parser;
+  spate::LogRecordView rec;
   auto last_data = Clock::now();
   while (records < work.expected && unfinished > 0) {
     // The batch call waits its whole timeout unless the batch fills: take what is queued without
@@ -105,6 +132,18 @@ void ConsumeAll(const std::string& bootstrap, const std::string& topic,
       if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         bytes += static_cast<int64_t>(m->len);
         ++records;
+        if (per_record.parse) {
+          std::string_view value(static_cast<const char*>(m->payload), m->len);
+          if (per_record.prefilter.empty() ||
+              spate::RawJsonMayContainIgnoreCase(value, per_record.prefilter)) {
+            ++parsed;
+            if (parser.Parse(value, kCrashDetectorFields, &rec).ok()) {
+              checksum += rec.timestamp_ms;
+            } else {
+              ++malformed;
+            }
+          }
+        }
       } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
         // Offsets without records (transaction markers) end a partition with an EOF only.
         auto it = high.find(m->partition);
@@ -135,6 +174,9 @@ void ConsumeAll(const std::string& bootstrap, const std::string& topic,
   out->records = records;
   out->bytes = bytes;
   out->errors = errors;
+  out->parsed = parsed;
+  out->malformed = malformed;
+  out->checksum = checksum;
   rd_kafka_assign(rk, nullptr);
   queue.reset();
   rd_kafka_consumer_close(rk);
@@ -160,6 +202,7 @@ int Run(int argc, char** argv) {
   int batch_size = 10000;
   int timeout_s = 30;
   std::vector<std::string> overrides;
+  PerRecord per_record;
   app.add_option("--bootstrap", bootstrap, "Kafka bootstrap servers (env SPATE_BOOTSTRAP)")
       ->capture_default_str();
   app.add_option("--topic", topic, "topic to read from the beginning")->required();
@@ -173,6 +216,11 @@ int Run(int argc, char** argv) {
   app.add_option("--timeout", timeout_s, "give up after this many seconds without a record")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  app.add_flag("--parse", per_record.parse,
+               "parse every value with the engine's parser (common/log_record.h)");
+  app.add_option("--prefilter", per_record.prefilter,
+                 "with --parse: parse only values whose raw bytes may contain this word "
+                 "(case-insensitive), as the engine's stage 1 does");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -182,6 +230,14 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "spate-bare-consumer: %s\n", s.message().c_str());
     return 2;
   }
+
+  for (char& c : per_record.prefilter) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  if (!per_record.prefilter.empty()) per_record.parse = true;
+  const char* mode = !per_record.parse              ? "bare"
+                     : per_record.prefilter.empty() ? "parse"
+                                                    : "prefilter";
 
   std::map<std::string, std::string> conf = TunedDefaults();
   conf["group.id"] = "spate-bare-consumer";
@@ -224,15 +280,15 @@ int Run(int argc, char** argv) {
     std::vector<std::thread> pool;
     for (size_t t = 0; t < work.size(); ++t) {
       pool.emplace_back(ConsumeAll, std::cref(bootstrap), std::cref(topic), std::cref(conf),
-                        std::cref(work[t]), batch_size, int64_t{timeout_s} * 1000, start,
-                        &results[t]);
+                        std::cref(work[t]), std::cref(per_record), batch_size,
+                        int64_t{timeout_s} * 1000, start, &results[t]);
     }
     for (auto& th : pool) th.join();
   }
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
   const double cpu = CpuSeconds() - cpu_start;
 
-  int64_t records = 0, bytes = 0, errors = 0;
+  int64_t records = 0, bytes = 0, errors = 0, parsed = 0, malformed = 0, checksum = 0;
   double seconds = 0;  // until the last record, not counting the consumers' close
   int rc = 0;
   for (size_t t = 0; t < results.size(); ++t) {
@@ -240,6 +296,9 @@ int Run(int argc, char** argv) {
     records += r.records;
     bytes += r.bytes;
     errors += r.errors;
+    parsed += r.parsed;
+    malformed += r.malformed;
+    checksum += r.checksum;
     seconds = std::max(seconds, r.seconds);
     if (!r.status.ok()) {
       std::fprintf(stderr, "spate-bare-consumer: thread %zu: %s\n", t, r.status.message().c_str());
@@ -257,15 +316,18 @@ int Run(int argc, char** argv) {
   std::string settings;
   for (const auto& kv : overrides) settings += " -X " + kv;
   std::printf(
-      "bare consumer: %lld records (%.1f MB) from %zu partitions in %.3f s with %d threads%s\n",
-      static_cast<long long>(records), static_cast<double>(bytes) / 1e6, offsets.size(), seconds,
-      threads, settings.c_str());
+      "bare consumer (%s): %lld records (%.1f MB) from %zu partitions in %.3f s with %d "
+      "threads%s; %lld parsed, %lld malformed (timestamp sum %lld)\n",
+      mode, static_cast<long long>(records), static_cast<double>(bytes) / 1e6, offsets.size(),
+      seconds, threads, settings.c_str(), static_cast<long long>(parsed),
+      static_cast<long long>(malformed), static_cast<long long>(checksum));
   std::printf(
       "summary: records=%lld bytes=%lld seconds=%.3f records_per_s=%.0f mb_per_s=%.2f threads=%d "
-      "partitions=%zu errors=%lld cpu_s=%.3f\n",
+      "partitions=%zu errors=%lld cpu_s=%.3f mode=%s parsed=%lld malformed=%lld\n",
       static_cast<long long>(records), static_cast<long long>(bytes), seconds,
       static_cast<double>(records) / seconds, static_cast<double>(bytes) / 1e6 / seconds, threads,
-      offsets.size(), static_cast<long long>(errors), cpu);
+      offsets.size(), static_cast<long long>(errors), cpu, mode, static_cast<long long>(parsed),
+      static_cast<long long>(malformed));
   return rc;
 }
 
