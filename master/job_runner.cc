@@ -276,6 +276,7 @@ spate::Status JobRunner::LoadCheckpoint() {
     for (const auto& [p, o] : commit->next_offsets()) next_start_[p] = o;
     for (const auto& t : commit->event_times()) event_times_[t.partition()] = t;
     watermark_ = commit->next_watermark_ms();
+    NoteWatermark(watermark_, NowMs());
     committed_watermark_ = commit->watermark_ms();
     next_batch_ = commit->batch_id() + 1;
     finished_before_ = commit->watermark_ms() == kEndOfTime;
@@ -549,6 +550,7 @@ spate::Status JobRunner::RunBatches() {
       if (ranges.empty() && (available_now || (stopping && drain_))) {
         plan.set_final(true);  // end of input is the end of event time: emit every window
         plan.set_watermark_ms(kEndOfTime);
+        NoteWatermark(kEndOfTime, trigger_ms);
       } else if (stopping && !drain_) {
         break;
       } else {
@@ -558,6 +560,7 @@ spate::Status JobRunner::RunBatches() {
           // batch ran under, so windows it passed close without waiting for new records.
           watermark_ = NextWatermark(event_times_, trigger_ms, idle_ms, plan_.watermark_delay_ms,
                                      watermark_);
+          NoteWatermark(watermark_, trigger_ms);
           if (watermark_ == committed_watermark_) {
             last_batch_start_ms_ = trigger_ms;
             continue;
@@ -714,6 +717,11 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
   });
   SPATE_RETURN_IF_ERROR(
       sink_->WriteBatch(plan.batch_id(), rows).WithContext("sink " + sink_->Describe()));
+  const int64_t sunk_ms = NowMs();
+  int64_t result_latency_ms = -1;
+  for (const auto& row : rows) {
+    result_latency_ms = std::max(result_latency_ms, ResultLatency(row.window_end_ms(), sunk_ms));
+  }
 
   const int64_t now = NowMs();
   auto event_times = event_times_;
@@ -738,6 +746,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
   event_times_ = std::move(event_times);
   next_start_ = std::move(next_start);
   watermark_ = next_wm;
+  NoteWatermark(next_wm, now);
   committed_watermark_ = plan.watermark_ms();
   next_batch_ = plan.batch_id() + 1;
   const int64_t commit_ms = Since(commit_started);
@@ -798,6 +807,10 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
   p.set_max_event_time_ms(max_et);
   p.set_watermark_ms(plan.watermark_ms());
   p.set_rows_emitted(static_cast<int64_t>(rows.size()));
+  if (result_latency_ms >= 0) {
+    p.set_has_result_latency(true);
+    p.set_result_latency_ms(result_latency_ms);
+  }
   p.set_stage1_ms(stage1_ms);
   p.set_stage2_ms(stage2_ms);
   p.set_commit_ms(commit_ms);
@@ -854,6 +867,20 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
       job_id_, plan.batch_id(), p.num_input_rows(), p.total_ms(), p.rows_matched(),
       p.rows_dropped_by_watermark(), p.malformed_rows(), p.rows_emitted(), plan.watermark_ms());
   return spate::Status::OK();
+}
+
+void JobRunner::NoteWatermark(int64_t watermark_ms, int64_t at_ms) {
+  if (!watermark_reached_.empty() && watermark_reached_.back().first >= watermark_ms) return;
+  watermark_reached_.emplace_back(watermark_ms, at_ms);
+  while (watermark_reached_.size() > 4096) watermark_reached_.pop_front();
+}
+
+int64_t JobRunner::ResultLatency(int64_t window_end_ms, int64_t now_ms) const {
+  auto it = std::lower_bound(
+      watermark_reached_.begin(), watermark_reached_.end(), window_end_ms,
+      [](const std::pair<int64_t, int64_t>& e, int64_t end) { return e.first < end; });
+  if (it == watermark_reached_.end()) return -1;
+  return std::max<int64_t>(0, now_ms - it->second);
 }
 
 }  // namespace spate::master

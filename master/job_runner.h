@@ -107,6 +107,11 @@ class JobRunner {
   std::map<int32_t, int64_t> next_start_;
   std::map<int32_t, proto::PartitionEventTime> event_times_;
   int64_t watermark_ = INT64_MIN;
+  /// When each watermark value was reached (increasing in both), for result latency.
+  std::deque<std::pair<int64_t, int64_t>> watermark_reached_;
+  void NoteWatermark(int64_t watermark_ms, int64_t at_ms);
+  /// Milliseconds from the watermark passing window_end_ms to now_ms, or -1 if unknown.
+  int64_t ResultLatency(int64_t window_end_ms, int64_t now_ms) const;
   int64_t next_batch_ = 0;
   int64_t last_batch_start_ms_ = 0;
 

@@ -289,6 +289,7 @@ json ProgressJson(const proto::BatchProgress& p) {
       {"malformedByReason", malformed},
       {"rowsMatched", p.rows_matched()},
       {"rowsEmitted", p.rows_emitted()},
+      {"resultLatencyMs", p.has_result_latency() ? json(p.result_latency_ms()) : json(nullptr)},
       {"shuffleBytes", p.shuffle_bytes()},
       {"executors", executors},
   };
@@ -539,6 +540,8 @@ std::string RenderMetrics(const std::vector<WorkerRecord>& workers,
             "Time of the last batch per phase (stage1 includes the shuffle write).");
   m.Declare("spate_job_watermark_ms", "gauge", "Event-time watermark (epoch ms).");
   m.Declare("spate_job_watermark_lag_ms", "gauge", "Wall clock minus the watermark.");
+  m.Declare("spate_job_last_result_latency_ms", "gauge",
+            "Last batch that emitted rows: watermark past the window end to the row in the sink.");
   m.Declare("spate_job_max_event_time_ms", "gauge", "Largest event time in the last batch.");
   m.Declare("spate_job_state_rows", "gauge", "Rows in the window state after the last batch.");
   m.Declare("spate_job_state_bytes", "gauge", "Bytes of window state after the last batch.");
@@ -621,6 +624,9 @@ std::string RenderMetrics(const std::vector<WorkerRecord>& workers,
       }
       if (p.has_event_time()) {
         m.Add("spate_job_max_event_time_ms", l, static_cast<double>(p.max_event_time_ms()));
+      }
+      if (p.has_result_latency()) {
+        m.Add("spate_job_last_result_latency_ms", l, static_cast<double>(p.result_latency_ms()));
       }
       m.Add("spate_job_state_rows", l, static_cast<double>(p.state_rows()));
       m.Add("spate_job_state_bytes", l, static_cast<double>(p.state_bytes()));

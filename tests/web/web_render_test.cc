@@ -191,6 +191,7 @@ TEST_CASE("progress JSON has Spark-like field names and values", "[unit]") {
   CHECK(j["malformedByReason"]["not_json"] == 2);
   CHECK(j["rowsMatched"] == 120);
   CHECK(j["rowsEmitted"] == 4);
+  CHECK(j["resultLatencyMs"].is_null());  // not measured in this batch
   CHECK(j["shuffleBytes"] == 9000);
   REQUIRE(j["executors"].size() == 2);
   CHECK(j["executors"][0]["executorId"] == "exec-0");
@@ -303,6 +304,15 @@ TEST_CASE("the job's own executor totals win over the folded ones", "[unit]") {
                  "worker=\"worker-1\"} 999\n"));
   CHECK(Contains(text, "spate_job_recoveries_total{job=\"job-a\"} 1\n"));
   CHECK(Contains(text, "spate_job_last_recovery_ms{job=\"job-a\"} 4200\n"));
+}
+
+TEST_CASE("progress JSON carries the result latency of batches that emitted rows", "[unit]") {
+  proto::BatchProgress p = SampleProgress(13);
+  p.set_has_result_latency(true);
+  p.set_result_latency_ms(0);  // zero is a measurement, not "none"
+  CHECK(web::ProgressJson(p)["resultLatencyMs"] == 0);
+  p.set_result_latency_ms(420);
+  CHECK(web::ProgressJson(p)["resultLatencyMs"] == 420);
 }
 
 TEST_CASE("folding progress never counts a batch twice", "[unit]") {

@@ -394,6 +394,13 @@ TEST_CASE("the progress history has non-zero input and processing rates", "[inte
     for (const char* k : {"planning", "stage1", "stage2", "commit", "total"}) {
       CHECK(p["durationMs"].contains(k));
     }
+    // Every batch that emitted rows knows when the watermark passed their windows.
+    if (p["rowsEmitted"].get<int64_t>() > 0) {
+      REQUIRE(p["resultLatencyMs"].is_number());
+      CHECK(p["resultLatencyMs"].get<int64_t>() >= 0);
+    } else {
+      CHECK(p["resultLatencyMs"].is_null());
+    }
     if (p["numInputRows"].get<int64_t>() == 0) continue;
     if (p["inputRowsPerSecond"].get<double>() > 0 && p["processedRowsPerSecond"].get<double>() > 0)
       ++with_rates;
