@@ -191,6 +191,7 @@ class Suite:
         self.created_topics: list[str] = []
         self.spate_rows = None          # sorted rows of the first catch-up round
         self.main_topic_reused = False
+        self.broker_pid = None
         self.t0 = time.monotonic()
 
     # --- processes ---------------------------------------------------------------------
@@ -231,6 +232,7 @@ class Suite:
         """
         out_path = os.path.join(self.logs, name + ".out")
         err_path = os.path.join(self.logs, name + ".log")
+        b0 = self.broker_cpu_s()
         with open(out_path, "wb") as out, open(err_path, "wb") as err:
             t0 = time.monotonic()
             p = subprocess.Popen(cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
@@ -255,11 +257,13 @@ class Suite:
                     if not waiter.is_alive():
                         break
         wall = time.monotonic() - t0
+        b1 = self.broker_cpu_s()
         _, status, ru = result[0]
         p.returncode = os.waitstatus_to_exitcode(status)
         self.procs.remove(p)
         return {"rc": 124 if timed_out else p.returncode, "wall_s": wall,
                 "cpu_s": ru.ru_utime + ru.ru_stime, "peak_rss_mb": ru.ru_maxrss / 1024.0,
+                "broker_cpu_s": None if b0 is None or b1 is None else b1 - b0,
                 "out": out_path, "err": err_path}
 
     def cleanup(self) -> None:
@@ -308,6 +312,21 @@ class Suite:
         if r.returncode != 0:
             raise Failure("scripts/kafka.sh start failed:\n" + r.stderr[-2000:])
 
+    def find_broker_pid(self) -> None:
+        """The broker's PID when it is a scripts/kafka.sh broker here: its CPU is counted."""
+        port = self.a.bootstrap.rsplit(":", 1)[1]
+        d = os.environ.get("SPATE_KAFKA_DIR") or os.path.join(
+            os.environ.get("TMPDIR", "/tmp"), f"spate-kafka-{port}")
+        try:
+            pid = int(open(os.path.join(d, "broker.pid")).read().strip())
+            os.kill(pid, 0)
+            self.broker_pid = pid
+        except (OSError, ValueError):
+            self.broker_pid = None
+
+    def broker_cpu_s(self):
+        return proc_cpu_s(self.broker_pid) if self.broker_pid else None
+
     def topic_records(self, topic: str):
         r = subprocess.run([self.bin("spate-topics"), "--bootstrap", self.a.bootstrap, "describe",
                             topic], capture_output=True, text=True)
@@ -346,8 +365,8 @@ class Suite:
             raise Failure(f"topic {topic} holds {have} records, expected {records}")
         rps = records / r["wall_s"]
         self.record("fill", name, 1, records=records, seconds=r["wall_s"], records_per_s=rps,
-                    cpu_s=r["cpu_s"], peak_rss_mb=r["peak_rss_mb"],
-                    note=f"users={users or 1000} {' '.join(extra or [])}")
+                    cpu_s=r["cpu_s"], peak_rss_mb=r["peak_rss_mb"], broker_cpu_s=r["broker_cpu_s"],
+                    note=f"users={users or 1000} {' '.join(extra or [])}".strip())
         return {"reused": False, "records_per_s": rps, "seconds": r["wall_s"]}
 
     # --- the engines ---------------------------------------------------------------------
@@ -364,6 +383,7 @@ class Suite:
         return self.record("catchup", name, rnd, records=int(s["records"]),
                            seconds=float(s["seconds"]), records_per_s=float(s["records_per_s"]),
                            cpu_s=float(s["cpu_s"]), peak_rss_mb=r["peak_rss_mb"],
+                           broker_cpu_s=r["broker_cpu_s"],
                            note=f"threads={s.get('threads')} parsed={s.get('parsed')} "
                                 f"malformed={s.get('malformed')} mb_per_s={s.get('mb_per_s')}")
 
@@ -388,6 +408,7 @@ class Suite:
         return self.record("catchup", "kafka_perf", rnd, records=int(n),
                            seconds=n / rps if rps > 0 else None, records_per_s=rps,
                            cpu_s=r["cpu_s"], peak_rss_mb=r["peak_rss_mb"],
+                           broker_cpu_s=r["broker_cpu_s"],
                            note=f"fetch_records_per_s={f[9]} rebalance_ms={f[6]} "
                                 f"jvm_wall_s={r['wall_s']:.2f} (CPU and RSS include the JVM)")
 
@@ -451,7 +472,8 @@ class Suite:
         return self.record(
             section, name, rnd, records=records, seconds=r["wall_s"],
             records_per_s=records / r["wall_s"], cpu_s=(c1 - c0) + r["cpu_s"],
-            peak_rss_mb=sum(v or 0 for v in rss.values()), rows=len(rows), job=job,
+            peak_rss_mb=sum(v or 0 for v in rss.values()), broker_cpu_s=r["broker_cpu_s"],
+            rows=len(rows), job=job,
             input_rows=input_rows, batches=len(progress),
             batch_max_ms=max(totals) if totals else None,
             state_rows=max((b.get("stateRows") or 0 for b in progress), default=None),
@@ -525,6 +547,7 @@ class Suite:
             self.put(f"{key}_rps", median(r["records_per_s"] for r in rs))
             self.put(f"{key}_best_rps", max(r["records_per_s"] for r in rs))
             self.put(f"{key}_cpu_s", median(r["cpu_s"] for r in rs))
+            self.put(f"{key}_broker_cpu_s", median(r.get("broker_cpu_s") for r in rs))
         spate = by("spate")
         if spate:
             self.put("spate_seconds", median(r["seconds"] for r in spate))
@@ -757,7 +780,7 @@ class Suite:
         first = {k: self.summary[k] for k in HEADLINE if k in self.summary}
         self.summary = {**first, **{k: v for k, v in self.summary.items() if k not in first}}
         runs_cols = ["section", "name", "round", "records", "seconds", "records_per_s", "cpu_s",
-                     "peak_rss_mb", "rows", "verdict", "batches", "batch_max_ms", "state_rows",
+                     "broker_cpu_s", "peak_rss_mb", "rows", "verdict", "batches", "batch_max_ms", "state_rows",
                      "state_bytes", "master_rss_mb", "workers_rss_mb", "submit_rss_mb",
                      "executors", "shuffle_partitions", "job", "note"]
         with open(os.path.join(self.out, "runs.csv"), "w", newline="") as f:
@@ -803,8 +826,10 @@ class Suite:
                 say(f"{self.bin(b)} not found (build it, or set SPATE_BIN_DIR)")
                 return 2
         say(f"results in {self.out}")
+        interrupted = 0
         try:
             self.ensure_broker()
+            self.find_broker_pid()
             for name in SECTIONS:
                 if name in ("oracle", "peers") and not self.spate_rows and name not in self.a.skip:
                     if "catchup" in self.a.skip or "spate" in self.a.skip_engines:
@@ -817,7 +842,14 @@ class Suite:
         except Failure as e:
             self.failures.append(str(e))
             say(f"FAILED: {e}")
+        except (KeyboardInterrupt, SystemExit) as e:
+            interrupted = 130 if isinstance(e, KeyboardInterrupt) else (e.code or 143)
+            self.failures.append(f"interrupted (exit {interrupted})")
+            say("interrupted: stopping what it started, writing what was measured")
         finally:
+            # A second Ctrl-C or TERM must not cut the cleanup short.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
             self.cleanup()
             self.ratios()
             self.write()
@@ -828,6 +860,7 @@ class Suite:
             print(f"  {r['section']:9} {r['name']:16} r{r['round']}  "
                   f"{(r.get('seconds') or 0):8.2f} s  "
                   f"{(rps or 0) / 1e6:7.3f} M/s  CPU {(r.get('cpu_s') or 0):6.2f} s  "
+                  f"(broker {r['broker_cpu_s'] if r.get('broker_cpu_s') is not None else 0:5.2f} s)  "
                   f"RSS {(r.get('peak_rss_mb') or 0):6.0f} MB  {r.get('note', '')}")
         for m in self.mismatches:
             print(f"ROW CHECK FAILED: {m}")
@@ -838,6 +871,8 @@ class Suite:
             print(f"{k}={v}")
         if self.mismatches:
             print("\n*** ROW CHECK FAILED: see above and", os.path.join(self.logs, ""), "***")
+        if interrupted:
+            return interrupted
         return 1 if self.failures or self.mismatches else 0
 
 
@@ -932,10 +967,7 @@ def main() -> int:
     a = parse_args(sys.argv[1:])
     suite = Suite(a)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    try:
-        return suite.main()
-    except KeyboardInterrupt:
-        return 130
+    return suite.main()
 
 
 if __name__ == "__main__":
