@@ -3,21 +3,21 @@
 
 Usage: bench/plot.py bench/results/<timestamp>
 
-Reads summary.csv, runs.csv and batches.csv there (and, when bench/sustained.sh left them in
-work/sustained/, CSV files with per-batch or per-row timings) and writes plots/*.png:
+Reads summary.csv, runs.csv and batches.csv there (and sustained/steps.csv, left by
+bench/sustained.sh) and writes plots/*.png:
   throughput.png  records/s: the ceilings, Spate, Spark and Flink (median over rounds)
   memory.png      peak RSS: Spate (master + workers), Spark, Flink, the bare consumer
   batches.png     Spate's batch durations over time (stage 1 / stage 2 / commit per batch)
   state.png       distinct users vs records/s, state rows and peak RSS
   scaleout.png    records/s vs workers (one core each) and vs shuffle partitions
-  sustained.png   batch duration and result latency over time, when the files exist
+  sustained.png   bench/sustained.sh's steps: process rate and batch p99 against the offered
+                  rate per engine (from RESULTS/sustained/steps.csv, when it is there)
 Needs matplotlib (scripts/bench.sh installs it into a virtualenv); draws what the files hold.
 """
 
 from __future__ import annotations
 
 import csv
-import glob
 import os
 import statistics
 import sys
@@ -136,11 +136,12 @@ def state_plot(runs: list[dict], out: str, title: str) -> None:
     for ax, key, label, scale in [(axes[0], "records_per_s", "million records/s", 1e6),
                                   (axes[1], "state_rows", "state rows (max over batches)", 1),
                                   (axes[2], "peak_rss_mb", "peak RSS master + workers (MB)", 1)]:
-        ax.plot(users, [(fnum(r[key]) or 0) / scale for r in rows], "o-", color="#d62728")
+        ys = [(fnum(r[key]) or 0) / scale for r in rows]
+        ax.plot(users, ys, "o-", color="#d62728")
         ax.set_xscale("log")
         ax.set_xlabel("distinct users")
         ax.set_ylabel(label)
-        ax.set_ylim(bottom=0)
+        ax.set_ylim(0, max(ys) * 1.15 or 1)
     fig.suptitle(f"Scale of state - {title}", fontsize=10)
     save(fig, os.path.join(out, "state.png"))
 
@@ -166,45 +167,45 @@ def scaleout_plot(runs: list[dict], out: str, title: str) -> None:
             ax.set_xscale("log", base=2)
             ax.set_xticks([p[0] for p in pts])
             ax.set_xticklabels([str(p[0]) for p in pts])
+            ax.set_ylim(0, max(p[1] for p in pts) * 1.15 or 1)
         ax.set_xlabel(xlabel)
         ax.set_ylabel("million records/s")
-        ax.set_ylim(bottom=0)
     fig.suptitle(f"Scale-out on {os.cpu_count()} cores - {title}", fontsize=10)
     save(fig, os.path.join(out, "scaleout.png"))
 
 
-def sustained_plot(results: str, out: str, title: str) -> None:
-    """Best effort: CSV files left by bench/sustained.sh with a time column and a duration or
-    latency column."""
-    files = sorted(glob.glob(os.path.join(results, "work", "sustained", "**", "*.csv"),
-                             recursive=True))
-    series = []
-    for path in files:
-        rows = read_csv(path)
-        if not rows:
-            continue
-        cols = rows[0].keys()
-        tcol = next((c for c in cols if c in ("timestamp_ms", "time_ms", "t_ms", "time_s", "t_s")),
-                    None)
-        for ycol in cols:
-            if ycol == tcol or not any(w in ycol for w in ("duration", "total_ms", "latency")):
-                continue
-            pts = [(fnum(r.get(tcol)) if tcol else i, fnum(r.get(ycol))) for i, r in enumerate(rows)]
-            pts = [p for p in pts if p[0] is not None and p[1] is not None]
-            if pts:
-                t0 = pts[0][0]
-                scale = 1000.0 if tcol and tcol.endswith("_ms") else 1.0
-                series.append((f"{os.path.basename(path)}: {ycol}",
-                               [(p[0] - t0) / scale for p in pts], [p[1] for p in pts]))
-    if not series:
+def sustained_plot(results: str, summary: dict, out: str, title: str) -> None:
+    """From bench/sustained.sh's steps.csv: per engine, process rate and batch p99 against the
+    offered rate, kept-up steps filled, the others hollow."""
+    steps = read_csv(os.path.join(results, "sustained", "steps.csv"))
+    if not steps:
         return
-    fig, ax = plt.subplots(figsize=(10, 4))
-    for label, xs, ys in series[:8]:
-        ax.plot(xs, ys, ".-", label=label, markersize=3)
-    ax.set_xlabel("seconds (or row index)")
-    ax.set_ylabel("ms")
-    ax.legend(fontsize=7)
-    ax.set_title(f"Sustained run - {title}", fontsize=10)
+    colors = {"spate": "#d62728", "latency": "#e377c2", "spark": "#ff7f0e", "bare": "#888888"}
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for engine in sorted({r["engine"] for r in steps}):
+        rows = sorted((r for r in steps if r["engine"] == engine), key=lambda r: fnum(r["rate"]) or 0)
+        c = colors.get(engine, None)
+        for ax, key, scale in [(axes[0], "process_rps", 1e6), (axes[1], "batch_p99_ms", 1)]:
+            pts = [(fnum(r["rate"]) / 1e6, fnum(r[key]) / scale, r.get("keeps_up") == "True")
+                   for r in rows if fnum(r.get("rate")) and fnum(r.get(key)) is not None]
+            if not pts:
+                continue
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], "-", color=c, alpha=0.5)
+            ax.scatter([p[0] for p in pts if p[2]], [p[1] for p in pts if p[2]], color=c,
+                       label=f"{engine} (kept up)")
+            ax.scatter([p[0] for p in pts if not p[2]], [p[1] for p in pts if not p[2]],
+                       facecolors="none", edgecolors=c, label=f"{engine} (did not)")
+    axes[0].set_xlabel("offered rate (million records/s)")
+    axes[0].set_ylabel("process rate (million records/s)")
+    lim = max([fnum(r["rate"]) or 0 for r in steps]) / 1e6
+    axes[0].plot([0, lim], [0, lim], ":", color="#999999")
+    axes[0].legend(fontsize=7)
+    axes[1].set_xlabel("offered rate (million records/s)")
+    axes[1].set_ylabel("batch duration p99 (ms)")
+    axes[1].axhline(1000, ls=":", color="#999999")
+    lat = [summary.get("result_latency_p50_ms"), summary.get("result_latency_p99_ms")]
+    note = f"; result latency p50/p99 {lat[0]}/{lat[1]} ms" if any(fnum(x) for x in lat) else ""
+    fig.suptitle(f"Sustained steps (bench/sustained.sh){note} - {title}", fontsize=10)
     save(fig, os.path.join(out, "sustained.png"))
 
 
@@ -224,7 +225,7 @@ def main() -> int:
     batches_plot([b for b in batches if b["section"] == "catchup"], out, title)
     state_plot(runs, out, title)
     scaleout_plot(runs, out, title)
-    sustained_plot(results, out, title)
+    sustained_plot(results, summary, out, title)
     return 0
 
 
