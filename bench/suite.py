@@ -892,16 +892,17 @@ def parse_args(argv) -> argparse.Namespace:
                    help="1 M records, 1 round, no peers, no state/scale-out sweeps (< 3 min)")
     p.add_argument("--records", type=int, help="records in the topic (default 10 000 000; "
                    "--quick 1 000 000)")
-    p.add_argument("--partitions", type=int, default=8)
+    p.add_argument("--partitions", type=int, default=8, help="partitions of every topic (8)")
     p.add_argument("--rounds", type=int, help="rounds of ceilings + Spate (default 3; --quick 1)")
-    p.add_argument("--threads", type=int, default=2, help="spate-bare-consumer threads")
+    p.add_argument("--threads", type=int, default=os.cpu_count() or 2,
+                   help="spate-bare-consumer threads: one consumer per core (default nproc)")
     p.add_argument("--topic", help="main topic (default bench-<records>-p<partitions>)")
     p.add_argument("--reuse", action="store_true",
                    help="keep topics that already hold the right number of records (and the "
                         "cached oracle rows); implies --keep-topics")
     p.add_argument("--keep-topics", action="store_true", help="do not delete the topics at the end")
     p.add_argument("--no-peers", action="store_true", help="leave out Spark and Flink")
-    p.add_argument("--peer-rounds", type=int, default=1)
+    p.add_argument("--peer-rounds", type=int, default=1, help="rounds of the peers (1)")
     p.add_argument("--peers-only", default="",
                    help="peer configurations (run_all.sh --only), default all four")
     p.add_argument("--no-sweeps", action="store_true", help="leave out the state and scale-out sweeps")
@@ -910,16 +911,20 @@ def parse_args(argv) -> argparse.Namespace:
     p.add_argument("--skip", default="", help="sections to leave out: " + ",".join(SECTIONS))
     p.add_argument("--skip-engines", default="",
                    help="catch-up engines to leave out: bare,parse,prefilter,kafka,spate")
-    p.add_argument("--users", type=int_list, default=[1000, 100000, 1000000])
-    p.add_argument("--state-records", type=int, default=3000000)
+    p.add_argument("--users", type=int_list, default=[1000, 100000, 1000000],
+                   help="state sweep: distinct users per run (1000,100000,1000000)")
+    p.add_argument("--state-records", type=int, default=3000000,
+                   help="state sweep: records per topic (3 000 000)")
     p.add_argument("--state-term-rate", type=float, default=10000,
                    help="state topics: records per event-second that carry 'crash' "
                         "(spate-loadgen --term crash --term-rate; 10000 = every record, so that "
                         "the High/Critical ones, ~1/3, all reach the window state and state grows "
                         "with the users; 0 = the plain data mix, ~0.5 %% matching)")
-    p.add_argument("--workers", type=int_list, default=[1, 2, 4])
-    p.add_argument("--shuffle", type=int_list, default=[2, 4, 8, 16])
-    p.add_argument("--sweep-rounds", type=int, default=1)
+    p.add_argument("--workers", type=int_list, default=[1, 2, 4],
+                   help="scale-out sweep: workers of one core each (1,2,4)")
+    p.add_argument("--shuffle", type=int_list, default=[2, 4, 8, 16],
+                   help="scale-out sweep: shuffle partitions on 2 workers (2,4,8,16)")
+    p.add_argument("--sweep-rounds", type=int, default=1, help="runs per scale-out point (1)")
     p.add_argument("--sustained-timeout", type=float, default=None,
                    help="seconds allowed to bench/sustained.sh (default 1200; --quick 180)")
     p.add_argument("--sustained-args", default="",
@@ -932,6 +937,8 @@ def parse_args(argv) -> argparse.Namespace:
     p.add_argument("--cache-dir", default=os.environ.get("SPATE_CACHE_DIR") or
                    os.path.expanduser("~/.cache/spate"))
     p.add_argument("--out", help="results directory (default bench/results/<UTC timestamp>)")
+    p.add_argument("--no-plots", action="store_true",
+                   help="(scripts/bench.sh) do not draw plots with bench/plot.py")
     a = p.parse_args(argv)
     a.records = a.records or (1000000 if a.quick else 10000000)
     a.rounds = a.rounds or (1 if a.quick else 3)
