@@ -162,7 +162,8 @@ def main() -> int:
                 query = None
                 with open(os.path.join(cmd[1], "progress.jsonl"), "w") as f:
                     for pr in progress:
-                        f.write(json.dumps(pr) + "\n")
+                        # StreamingQueryProgress: a dict holding UUIDs; its .json is Spark's own.
+                        f.write(json.dumps(json.loads(pr.json)) + "\n")
                 rows = sum(int(pr.get("numInputRows", 0)) for pr in progress)
                 if failed is not None:
                     answer(f"error query failed: {str(failed).splitlines()[0]}")
