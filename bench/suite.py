@@ -674,7 +674,7 @@ class Suite:
                 got[m.group(1)] = m.group(2)
         for k, v in got.items():
             name = k if k not in self.summary else f"sustained_{k}"
-            n = num(v)
+            n = int(v) if re.fullmatch(r"-?\d+", v) else num(v)
             self.put(name, n if n is not None else v)
         self.record("sustained", "sustained", 1, records=None, seconds=r["wall_s"],
                     records_per_s=num(got.get("sustained_rps")), cpu_s=r["cpu_s"],
@@ -777,6 +777,12 @@ class Suite:
         self.put("rows_check", "MISMATCH" if self.mismatches else "ok")
         self.put("failures", len(self.failures))
         self.put("suite_seconds", time.monotonic() - self.t0)
+        self.put("records", self.a.records)
+        self.put("partitions", self.a.partitions)
+        self.put("rounds", self.a.rounds)
+        self.put("cores", os.cpu_count())
+        self.put("loadavg_start", self.loadavg_start[0])
+        self.put("loadavg_end", open("/proc/loadavg").read().split()[0])
         first = {k: self.summary[k] for k in HEADLINE if k in self.summary}
         self.summary = {**first, **{k: v for k, v in self.summary.items() if k not in first}}
         runs_cols = ["section", "name", "round", "records", "seconds", "records_per_s", "cpu_s",
@@ -860,7 +866,7 @@ class Suite:
             print(f"  {r['section']:9} {r['name']:16} r{r['round']}  "
                   f"{(r.get('seconds') or 0):8.2f} s  "
                   f"{(rps or 0) / 1e6:7.3f} M/s  CPU {(r.get('cpu_s') or 0):6.2f} s  "
-                  f"(broker {r['broker_cpu_s'] if r.get('broker_cpu_s') is not None else 0:5.2f} s)  "
+                  f"(broker {'%5.2f' % r['broker_cpu_s'] if r.get('broker_cpu_s') is not None else '    -'} s)  "
                   f"RSS {(r.get('peak_rss_mb') or 0):6.0f} MB  {r.get('note', '')}")
         for m in self.mismatches:
             print(f"ROW CHECK FAILED: {m}")
