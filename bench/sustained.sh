@@ -78,6 +78,8 @@
 # spate-submit flags). Everything started here binds 127.0.0.1 and is stopped by PID at the end,
 # on Ctrl-C and on TERM; every topic it creates is deleted.
 set -euo pipefail
+{  # the whole script is one compound command: bash reads it all before running, so editing the
+   # file while it runs (a long benchmark) cannot change what runs.
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
@@ -143,6 +145,9 @@ to_ms() {  # 1s, 500ms -> milliseconds
 }
 trigger_ms=$(to_ms "$trigger")
 spark_trigger_ms=$(to_ms "$spark_trigger")
+[[ "$trigger_ms" =~ ^[1-9][0-9]*$ ]] || die "--trigger: a duration like 1s or 500ms, not '$trigger'"
+[[ "$spark_trigger_ms" =~ ^[1-9][0-9]*$ ]] ||
+  die "--spark-trigger: a duration like 5s or 500ms, not '$spark_trigger'"
 
 kafka_port="${SPATE_KAFKA_PORT:-19092}"
 bootstrap="${bootstrap_arg:-${SPATE_BOOTSTRAP:-127.0.0.1:${kafka_port}}}"
@@ -541,3 +546,5 @@ rm -f "$out/summary.lines"
 rm -rf "$work"
 say "written: $out/steps.csv, $out/summary.json, $out/summary.txt"
 grep -v '^#' "$out/summary.txt"
+exit 0
+}

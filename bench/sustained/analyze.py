@@ -330,7 +330,7 @@ def report(args: argparse.Namespace) -> int:
               f"{'yes' if st['keeps_up'] else 'no: ' + '; '.join(st['reasons'])}",
               file=sys.stderr)
     for k, v in res.items():
-        if isinstance(v, float) and v == int(v):
+        if isinstance(v, float) and v == int(v) and not k.startswith("sustained_vs_"):
             v = int(v)
         if isinstance(v, bool):
             v = "yes" if v else "no"
