@@ -96,6 +96,10 @@ Status FromGrpcStatus(const grpc::Status& s, std::string_view context) {
   return Status(code, std::string(context) + ": " + msg);
 }
 
+namespace {
+constexpr int kKeepaliveMs = 3000;
+}  // namespace
+
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(64 << 20);
@@ -103,7 +107,24 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   // Fail fast on a dead peer instead of waiting for reconnect backoff to grow large.
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  // A call to a peer cut off by the network (no RST, packets dropped) would otherwise wait for
+  // its deadline: pings while calls are open fail it after kKeepalive * 2 of silence.
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kKeepaliveMs);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kKeepaliveMs);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 0);
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+void ConfigureServer(grpc::ServerBuilder* builder) {
+  builder->SetMaxReceiveMessageSize(64 << 20);
+  builder->SetMaxSendMessageSize(64 << 20);
+  // Accept the clients' keepalive pings (gRPC's default policy answers pings more often than
+  // every 5 minutes with GOAWAY).
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                              kKeepaliveMs / 2);
+  builder->AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+  builder->AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
 }
 
 std::unique_ptr<grpc::ClientContext> MakeContext(std::chrono::milliseconds timeout) {

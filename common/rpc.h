@@ -22,6 +22,10 @@ Status FromGrpcStatus(const grpc::Status& s, std::string_view context);
 /// A channel to host:port with Spate's limits (64 MB messages, keepalive). Thread-safe.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
 
+/// Message size limits and the keepalive policy that lets MakeChannel's clients ping while a
+/// call is open (so a peer whose network went silent fails the call within seconds).
+void ConfigureServer(grpc::ServerBuilder* builder);
+
 /// Starts a client context whose deadline is `timeout` from now.
 std::unique_ptr<grpc::ClientContext> MakeContext(std::chrono::milliseconds timeout);
 

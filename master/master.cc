@@ -238,8 +238,7 @@ Result<std::unique_ptr<MasterServer>> MasterServer::Start(const MasterOptions& o
   int bound = 0;
   builder.AddListeningPort(options.host + ":" + std::to_string(options.port),
                            grpc::InsecureServerCredentials(), &bound);
-  builder.SetMaxReceiveMessageSize(64 << 20);
-  builder.SetMaxSendMessageSize(64 << 20);
+  ConfigureServer(&builder);
   builder.RegisterService(m->service_.get());
   m->server_ = builder.BuildAndStart();
   if (!m->server_ || bound == 0) {

@@ -116,7 +116,8 @@ void Executor::ReturnReader(std::unique_ptr<PartitionReader> reader) {
   idle_readers_.push_back(std::move(reader));
 }
 
-Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRequest& request) {
+Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRequest& request,
+                                                       const CancelledFn& cancelled) {
   CoreSlot slot(this);
   const int concurrent = slot.concurrent;
   auto started = std::chrono::steady_clock::now();
@@ -152,7 +153,8 @@ Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRe
   reply.set_max_event_time_ms(s.max_event_time_ms);
   std::vector<int64_t> entries;
   std::vector<std::string> data = agg.Finish(&entries);
-  SPATE_RETURN_IF_ERROR(PushBlocks(request, std::move(data), entries, &reply));
+  if (cancelled && cancelled()) return Status::Cancelled("source task cancelled by the master");
+  SPATE_RETURN_IF_ERROR(PushBlocks(request, std::move(data), entries, cancelled, &reply));
   reply.set_duration_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - started)
                             .count());
@@ -160,7 +162,8 @@ Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRe
 }
 
 Status Executor::PushBlocks(const proto::SourceTaskRequest& request, std::vector<std::string> data,
-                            const std::vector<int64_t>& entries, proto::SourceTaskReply* reply) {
+                            const std::vector<int64_t>& entries, const CancelledFn& cancelled,
+                            proto::SourceTaskReply* reply) {
   for (size_t p = 0; p < data.size(); ++p) {
     int32_t blocks = 0;
     if (entries[p] > 0) {
@@ -184,7 +187,7 @@ Status Executor::PushBlocks(const proto::SourceTaskRequest& request, std::vector
         }
         block.set_data(std::move(chunks[i]));
         block.set_executor_id(target.executor_id());
-        SPATE_RETURN_IF_ERROR(transport_->Push(target.address(), block)
+        SPATE_RETURN_IF_ERROR(transport_->Push(target.address(), block, cancelled)
                                   .WithContext("shuffle to " + target.executor_id()));
         ++blocks;
       }
@@ -214,7 +217,8 @@ Status Executor::AcceptShuffle(const proto::ShuffleBlock& block) {
   return Status::OK();
 }
 
-Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskRequest& request) {
+Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskRequest& request,
+                                                     const CancelledFn& cancelled) {
   CoreSlot slot(this);
   const int concurrent = slot.concurrent;
   auto started = std::chrono::steady_clock::now();
@@ -238,7 +242,13 @@ Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskReque
     };
     // Stage 1 replies only after its pushes were acknowledged, so the blocks are normally
     // here already; the wait only covers a reordering inside this process.
-    if (!inbox_cv_.wait_for(lock, std::chrono::seconds(10), complete)) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    bool ready = false;
+    while (!(ready = complete()) && std::chrono::steady_clock::now() < give_up) {
+      if (cancelled && cancelled()) return Status::Cancelled("state task cancelled by the master");
+      inbox_cv_.wait_for(lock, std::chrono::milliseconds(100));
+    }
+    if (!ready) {
       return Status::FailedPrecondition(
           "shuffle blocks of batch " + std::to_string(request.batch_id()) + " partition " +
           std::to_string(request.shuffle_partition()) + " are missing on " + executor_id());

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,12 +21,18 @@
 
 namespace spate::worker {
 
+/// Tells a running task that its caller gave up on it (the master cancelled the attempt, e.g.
+/// because a worker was lost): the task stops at the next check and frees its core.
+using CancelledFn = std::function<bool()>;
+
 /// Delivers shuffle blocks to the executor that owns a shuffle partition. Thread-safe.
 class ShuffleTransport {
  public:
   virtual ~ShuffleTransport() = default;
-  /// Pushes `block` to the worker at `address`; retries while the receiver applies back-pressure.
-  virtual Status Push(const std::string& address, const proto::ShuffleBlock& block) = 0;
+  /// Pushes `block` to the worker at `address`; retries while the receiver applies back-pressure,
+  /// until it is accepted, fails for good or `cancelled` (may be empty) says to stop.
+  virtual Status Push(const std::string& address, const proto::ShuffleBlock& block,
+                      const CancelledFn& cancelled) = 0;
 };
 
 /// Makes readers for an executor's Kafka partitions; a seam so tests can feed records.
@@ -41,9 +48,11 @@ class Executor {
                                                 ReaderFactory readers = nullptr);
 
   /// Stage 1 for one Kafka partition's planned range; pushes its shuffle blocks before replying.
-  Result<proto::SourceTaskReply> RunSourceTask(const proto::SourceTaskRequest& request);
+  Result<proto::SourceTaskReply> RunSourceTask(const proto::SourceTaskRequest& request,
+                                               const CancelledFn& cancelled = {});
   /// Stage 2 for one shuffle partition: merges the batch's blocks into state, emits windows.
-  Result<proto::StateTaskReply> RunStateTask(const proto::StateTaskRequest& request);
+  Result<proto::StateTaskReply> RunStateTask(const proto::StateTaskRequest& request,
+                                             const CancelledFn& cancelled = {});
   /// Receives a shuffle block (from any worker). ResourceExhausted when the inbox is full.
   Status AcceptShuffle(const proto::ShuffleBlock& block);
 
@@ -80,7 +89,8 @@ class Executor {
   Result<std::unique_ptr<PartitionReader>> TakeReader();
   void ReturnReader(std::unique_ptr<PartitionReader> reader);
   Status PushBlocks(const proto::SourceTaskRequest& request, std::vector<std::string> data,
-                    const std::vector<int64_t>& entries, proto::SourceTaskReply* reply);
+                    const std::vector<int64_t>& entries, const CancelledFn& cancelled,
+                    proto::SourceTaskReply* reply);
 
   proto::JobSpec spec_;
   proto::ExecutorAssignment assignment_;

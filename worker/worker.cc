@@ -26,23 +26,29 @@ class GrpcShuffleTransport : public ShuffleTransport {
     local_ = local;
   }
 
-  Status Push(const std::string& address, const proto::ShuffleBlock& block) override {
+  Status Push(const std::string& address, const proto::ShuffleBlock& block,
+              const CancelledFn& cancelled) override {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
     auto backoff = std::chrono::milliseconds(5);
     int unavailable = 0;
     while (true) {
-      Status s = PushOnce(address, block);
+      Status s = PushOnce(address, block, cancelled);
       if (s.ok()) return s;
       bool pressure = s.code() == StatusCode::kResourceExhausted;
       if (!pressure && !(s.IsRetryable() && ++unavailable < 4)) return s;
       if (std::chrono::steady_clock::now() + backoff > deadline) return s;
+      if (cancelled && cancelled()) return Status::Cancelled("shuffle push cancelled");
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(500));
     }
   }
 
  private:
-  Status PushOnce(const std::string& address, const proto::ShuffleBlock& block) {
+  // One push. A remote one runs asynchronously so that the task's cancellation (the master gave
+  // up on this attempt, e.g. the peer was cut off) frees the core at once instead of after the
+  // deadline; channel keepalive fails it sooner still when the peer's connection went silent.
+  Status PushOnce(const std::string& address, const proto::ShuffleBlock& block,
+                  const CancelledFn& cancelled) {
     if (address == self_ && local_ != nullptr) {
       proto::PushShuffleReply reply;
       return local_->HandlePushShuffle(block, &reply);
@@ -50,7 +56,21 @@ class GrpcShuffleTransport : public ShuffleTransport {
     proto::Worker::Stub* stub = StubFor(address);
     auto ctx = MakeContext(std::chrono::seconds(30));
     proto::PushShuffleReply reply;
-    return FromGrpcStatus(stub->PushShuffle(ctx.get(), block, &reply), "PushShuffle to " + address);
+    grpc::Status status;
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    stub->async()->PushShuffle(ctx.get(), &block, &reply, [&](grpc::Status s) {
+      std::lock_guard<std::mutex> lock(mu);
+      status = std::move(s);
+      done = true;
+      cv.notify_all();
+    });
+    std::unique_lock<std::mutex> lock(mu);
+    while (!cv.wait_for(lock, std::chrono::milliseconds(100), [&] { return done; })) {
+      if (cancelled && cancelled()) ctx->TryCancel();  // the callback still runs: keep waiting
+    }
+    return FromGrpcStatus(status, "PushShuffle to " + address);
   }
 
   proto::Worker::Stub* StubFor(const std::string& address) {
@@ -71,8 +91,17 @@ class WorkerGrpcService final : public proto::Worker::Service {
   explicit WorkerGrpcService(WorkerHandler* h) : h_(h) {}
   SPATE_GRPC_METHOD(LaunchExecutor, proto::LaunchExecutorRequest, proto::LaunchExecutorReply)
   SPATE_GRPC_METHOD(StopExecutor, proto::StopExecutorRequest, proto::StopExecutorReply)
-  SPATE_GRPC_METHOD(RunSourceTask, proto::SourceTaskRequest, proto::SourceTaskReply)
-  SPATE_GRPC_METHOD(RunStateTask, proto::StateTaskRequest, proto::StateTaskReply)
+  // Tasks learn from the call's context when the master cancels them.
+  grpc::Status RunSourceTask(grpc::ServerContext* ctx, const proto::SourceTaskRequest* request,
+                             proto::SourceTaskReply* reply) override {
+    return ToGrpcStatus(
+        h_->HandleRunSourceTask(*request, reply, [ctx] { return ctx->IsCancelled(); }));
+  }
+  grpc::Status RunStateTask(grpc::ServerContext* ctx, const proto::StateTaskRequest* request,
+                            proto::StateTaskReply* reply) override {
+    return ToGrpcStatus(
+        h_->HandleRunStateTask(*request, reply, [ctx] { return ctx->IsCancelled(); }));
+  }
   SPATE_GRPC_METHOD(PushShuffle, proto::ShuffleBlock, proto::PushShuffleReply)
 
  private:
@@ -126,16 +155,18 @@ Result<std::shared_ptr<Executor>> WorkerHandler::Find(const std::string& job_id,
 }
 
 Status WorkerHandler::HandleRunSourceTask(const proto::SourceTaskRequest& request,
-                                          proto::SourceTaskReply* reply) {
+                                          proto::SourceTaskReply* reply,
+                                          const CancelledFn& cancelled) {
   SPATE_ASSIGN_OR_RETURN(auto executor, Find(request.job_id(), request.executor_id()));
-  SPATE_ASSIGN_OR_RETURN(*reply, executor->RunSourceTask(request));
+  SPATE_ASSIGN_OR_RETURN(*reply, executor->RunSourceTask(request, cancelled));
   return Status::OK();
 }
 
 Status WorkerHandler::HandleRunStateTask(const proto::StateTaskRequest& request,
-                                         proto::StateTaskReply* reply) {
+                                         proto::StateTaskReply* reply,
+                                         const CancelledFn& cancelled) {
   SPATE_ASSIGN_OR_RETURN(auto executor, Find(request.job_id(), request.executor_id()));
-  SPATE_ASSIGN_OR_RETURN(*reply, executor->RunStateTask(request));
+  SPATE_ASSIGN_OR_RETURN(*reply, executor->RunStateTask(request, cancelled));
   return Status::OK();
 }
 
@@ -171,8 +202,7 @@ Result<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOptions& o
   int bound_port = 0;
   builder.AddListeningPort(options.host + ":" + std::to_string(options.port),
                            grpc::InsecureServerCredentials(), &bound_port);
-  builder.SetMaxReceiveMessageSize(64 << 20);
-  builder.SetMaxSendMessageSize(64 << 20);
+  ConfigureServer(&builder);
   // The transport learns its own address (for local short-circuits) once the port is bound.
   auto transport = std::make_unique<GrpcShuffleTransport>();
   auto handler = std::make_unique<WorkerHandler>(options.work_dir, transport.get());

@@ -36,9 +36,10 @@ class WorkerHandler {
                               proto::LaunchExecutorReply* reply);
   Status HandleStopExecutor(const proto::StopExecutorRequest& request,
                             proto::StopExecutorReply* reply);
-  Status HandleRunSourceTask(const proto::SourceTaskRequest& request,
-                             proto::SourceTaskReply* reply);
-  Status HandleRunStateTask(const proto::StateTaskRequest& request, proto::StateTaskReply* reply);
+  Status HandleRunSourceTask(const proto::SourceTaskRequest& request, proto::SourceTaskReply* reply,
+                             const CancelledFn& cancelled = {});
+  Status HandleRunStateTask(const proto::StateTaskRequest& request, proto::StateTaskReply* reply,
+                            const CancelledFn& cancelled = {});
   Status HandlePushShuffle(const proto::ShuffleBlock& request, proto::PushShuffleReply* reply);
 
   std::vector<std::string> ExecutorIds();

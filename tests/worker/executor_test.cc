@@ -63,7 +63,8 @@ class VectorReader : public PartitionReader {
 // Delivers blocks straight to an executor, or holds them for the test to deliver later.
 class LoopbackTransport : public ShuffleTransport {
  public:
-  Status Push(const std::string& address, const proto::ShuffleBlock& block) override {
+  Status Push(const std::string& address, const proto::ShuffleBlock& block,
+              const CancelledFn&) override {
     std::lock_guard<std::mutex> lock(mu_);
     ++pushes;
     addresses.insert(address);
@@ -733,6 +734,38 @@ TEST_CASE("worker handler refuses to launch an executor of an unknown job", "[un
   proto::LaunchExecutorReply launched;
   CHECK(handler.HandleLaunchExecutor(req, &launched).code() == StatusCode::kInvalidArgument);
   CHECK(handler.ExecutorIds().empty());
+}
+
+TEST_CASE("a task the master cancelled stops and frees its core", "[unit]") {
+  Harness h;
+  FillCrashData(h.topic.get());
+  // Stage 2 waiting for blocks that will never come (their sender was cut off) gives up as
+  // soon as its call is cancelled, not after the 10 s wait for missing blocks.
+  std::atomic<bool> cancelled{false};
+  auto started = std::chrono::steady_clock::now();
+  auto waiting = std::async(std::launch::async, [&] {
+    return h.executor->RunStateTask(StateTask(0, 0, kNoWatermark, {{0, 1, 0}}),
+                                    [&] { return cancelled.load(); });
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  cancelled = true;
+  auto r = waiting.get();
+  CHECK(r.status().code() == StatusCode::kCancelled);
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(5));
+  // Stage 1 of a cancelled attempt pushes nothing.
+  auto s = h.executor->RunSourceTask(SourceTask(0, 0, 0, 13, kNoWatermark), [] { return true; });
+  CHECK(s.status().code() == StatusCode::kCancelled);
+  CHECK(h.transport.pushes == 0);
+  // Both cores are free again: two tasks run at the same time.
+  auto f0 = std::async(std::launch::async, [&] {
+    return h.executor->RunSourceTask(SourceTask(1, 0, 0, 13, kNoWatermark));
+  });
+  auto f1 = std::async(std::launch::async, [&] {
+    return h.executor->RunSourceTask(SourceTask(1, 1, 0, 7, kNoWatermark));
+  });
+  CHECK(f0.get().ok());
+  CHECK(f1.get().ok());
+  CHECK(h.transport.pushes > 0);
 }
 
 }  // namespace
