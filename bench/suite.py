@@ -551,7 +551,7 @@ class Suite:
         spate = by("spate")
         if spate:
             self.put("spate_seconds", median(r["seconds"] for r in spate))
-            self.put("spate_batches", median(r["batches"] for r in spate))
+            self.put("spate_batches", round(median(r["batches"] for r in spate)))
             self.put("spate_batch_max_ms", median(r["batch_max_ms"] for r in spate))
             self.put("spate_submit_peak_rss_mb", max(r["submit_rss_mb"] for r in spate))
             self.put("spate_rows", spate[0]["rows"])
