@@ -253,7 +253,7 @@ class Suite:
                         os.killpg(p.pid, sig)  # its own session: the whole group it started
                     except ProcessLookupError:
                         pass
-                    waiter.join(10)
+                    waiter.join(30)  # time for the command's own cleanup
                     if not waiter.is_alive():
                         break
         wall = time.monotonic() - t0
@@ -267,8 +267,9 @@ class Suite:
                 "out": out_path, "err": err_path}
 
     def cleanup(self) -> None:
+        # 30 s: a script such as bench/sustained.sh stops what it started in its own trap.
         for p in reversed(list(self.procs)):
-            self.stop(p)
+            self.stop(p, 30)
         if not self.a.keep_topics:
             for t in self.created_topics:
                 subprocess.run([self.bin("spate-topics"), "--bootstrap", self.a.bootstrap,
