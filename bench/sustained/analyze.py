@@ -106,6 +106,26 @@ def batches_of(engine: str, path: str) -> list[dict]:
     return out
 
 
+def broker_fences(path: str | None, from_ms: int, to_ms: int) -> int | None:
+    """How many times the broker log says the broker was fenced (its KRaft session timed out:
+    on an overloaded machine the controller stalls for seconds, the partitions lose their
+    leader and every client waits) between from_ms and to_ms; None when there is no log."""
+    if not path or not os.path.isfile(path):
+        return None
+    n = 0
+    with open(path, errors="replace") as f:
+        for ln in f:
+            if "Fencing broker" not in ln or not ln.startswith("["):
+                continue
+            try:  # "[2026-11-27 21:31:40,482] INFO ...", in the machine's local time
+                t = datetime.strptime(ln[1:24], "%Y-%m-%d %H:%M:%S,%f")
+            except ValueError:
+                continue
+            if from_ms <= t.timestamp() * 1000 <= to_ms:
+                n += 1
+    return n
+
+
 def step(args: argparse.Namespace) -> dict:
     lg = loadgen_summary(args.loadgen_log)
     acked = int(lg.get("acked", 0))
@@ -228,6 +248,11 @@ def step(args: argparse.Namespace) -> dict:
         reasons.append(f"backlog: {r['consumed_after_grace']} of {acked} records done "
                        f"{args.grace_ms} ms after the load stopped "
                        f"({r['consumed_after_grace'] / max(acked, 1):.3f} < {CONSUMED_SHARE})")
+    fences = broker_fences(args.broker_log, s - 5000, e + args.grace_ms)
+    r["broker_fenced"] = fences
+    if fences:
+        reasons.append(f"broker fenced {fences} time(s) during the step (its KRaft session "
+                       "timed out: the machine is overloaded); the step does not count")
     for kv in args.set:
         k, _, v = kv.partition("=")
         try:
@@ -274,7 +299,7 @@ def report(args: argparse.Namespace) -> int:
 
     def best(engine: str) -> dict | None:
         ok = [st for st in steps if st["engine"] == engine and st["label"] == "search"
-              and st["keeps_up"]]
+              and st["keeps_up"]]  # a step during which the broker was fenced never keeps up
         return max(ok, key=lambda st: st["rate"]) if ok else None
 
     def tried(engine: str) -> bool:
@@ -315,6 +340,7 @@ def report(args: argparse.Namespace) -> int:
     def ratio(a, b):
         return round(a / b, 3) if a is not None and b else None
 
+    res["broker_fenced_steps"] = sum(1 for st in steps if st.get("broker_fenced"))
     res["sustained_vs_bare"] = ratio(res["sustained_rps"], res["loadgen_bare_rps"])
     res["sustained_vs_spark"] = ratio(res["sustained_rps"], res["spark_sustained_rps"])
     with open(os.path.join(args.out, "summary.json"), "w") as f:
@@ -353,6 +379,8 @@ def main() -> int:
     s.add_argument("--start-ms", type=int, required=True)
     s.add_argument("--end-ms", type=int, required=True)
     s.add_argument("--loadgen-log", required=True)
+    s.add_argument("--broker-log", default=None,
+                   help="the broker's log, to tell steps during which it was fenced")
     s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="an extra field of the step (load average, CPU seconds, job id)")
     r = sub.add_parser("report")
