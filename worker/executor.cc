@@ -22,6 +22,19 @@ std::string ConfOr(const proto::JobSpec& spec, const std::string& key, std::stri
   return it == spec.conf().end() ? std::move(fallback) : it->second;
 }
 
+// A task's handle on the executor's one Kafka reader, which serves concurrent tasks.
+class SharedReader : public PartitionReader {
+ public:
+  explicit SharedReader(std::shared_ptr<PartitionReader> reader) : reader_(std::move(reader)) {}
+  Status ReadRange(const std::string& topic, int32_t partition, int64_t start, int64_t end,
+                   const std::function<void(std::string_view)>& fn) override {
+    return reader_->ReadRange(topic, partition, start, end, fn);
+  }
+
+ private:
+  std::shared_ptr<PartitionReader> reader_;
+};
+
 }  // namespace
 
 std::vector<std::string> SplitEncoded(std::string data, size_t max_bytes) {
@@ -56,23 +69,25 @@ Result<std::unique_ptr<Executor>> Executor::Make(const proto::LaunchExecutorRequ
   SPATE_ASSIGN_OR_RETURN(auto state, OpenRocksDbStateStore(dir, memory / 4));
   if (!readers) {
     std::map<std::string, std::string> overrides;
-    // librdkafka 2.0 stops fetching a partition once its local queue holds
-    // queued.min.messages records and, with no other partition assigned, resumes up to a second
-    // later. A stage-1 task reads one partition, so let its queue hold a large batch, bounded by
-    // a quarter of the executor's memory shared by its readers (one per core).
-    const int64_t per_reader_kb =
-        std::clamp<int64_t>(memory / 4 / std::max(1, a.cores()) / 1024, 16 << 10, 2'097'151);
+    // Every partition the executor reads keeps fetching between its tasks, up to these limits
+    // (per partition): a quarter of the executor's memory shared by its partitions. librdkafka
+    // 2.0 pauses a partition whose queue holds queued.min.messages and may resume it up to a
+    // second later when nothing else is fetching, so the byte limit is the one that binds.
+    const int64_t per_partition_kb = std::clamp<int64_t>(
+        memory / 4 / std::max(1, a.kafka_partitions_size()) / 1024, 8 << 10, 2'097'151);
     overrides["queued.min.messages"] = "1000000";
-    overrides["queued.max.messages.kbytes"] = std::to_string(per_reader_kb);
+    overrides["queued.max.messages.kbytes"] = std::to_string(per_partition_kb);
     for (const auto& [k, v] : request.spec().conf()) {
       if (k.rfind(kKafkaConfPrefix, 0) == 0) overrides[k.substr(sizeof(kKafkaConfPrefix) - 1)] = v;
     }
     SPATE_ASSIGN_OR_RETURN(
         int64_t stall_ms,
         ParseDurationMs(ConfOr(request.spec(), "spate.source.stall-timeout", "30s")));
-    std::string bootstrap = request.spec().bootstrap();
-    readers = [bootstrap, overrides, stall_ms]() {
-      return MakeKafkaReader(bootstrap, overrides, stall_ms);
+    SPATE_ASSIGN_OR_RETURN(
+        std::shared_ptr<PartitionReader> shared,
+        MakeKafkaReader(request.spec().bootstrap(), request.spec().topic(), overrides, stall_ms));
+    readers = [shared]() -> Result<std::unique_ptr<PartitionReader>> {
+      return std::unique_ptr<PartitionReader>(new SharedReader(shared));
     };
   }
   return std::unique_ptr<Executor>(

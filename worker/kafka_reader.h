@@ -12,8 +12,8 @@
 
 namespace spate::worker {
 
-/// Reads planned offset ranges. One reader serves one task at a time (not thread-safe);
-/// executors keep a pool, one per core, reused across batches.
+/// Reads planned offset ranges. Whether one reader serves several tasks at once is up to the
+/// implementation: executors keep a pool of them, reused across batches.
 class PartitionReader {
  public:
   virtual ~PartitionReader() = default;
@@ -23,10 +23,13 @@ class PartitionReader {
                            const std::function<void(std::string_view)>& fn) = 0;
 };
 
-/// A librdkafka consumer (manual assignment, no group commits). `overrides` are librdkafka
-/// properties from the job's --conf spate.kafka.* settings.
-Result<std::unique_ptr<PartitionReader>> MakeKafkaReader(
-    const std::string& bootstrap, const std::map<std::string, std::string>& overrides,
-    int64_t stall_timeout_ms);
+/// One librdkafka consumer for every partition of `topic` an executor reads (no group, no
+/// commits), safe for concurrent tasks on different partitions. A partition keeps fetching after
+/// a range was read, so a range that starts where the last one ended is read from records
+/// already fetched; any other start repositions it. `overrides` are librdkafka properties from
+/// the job's --conf spate.kafka.* settings (queue limits apply per partition).
+Result<std::shared_ptr<PartitionReader>> MakeKafkaReader(
+    const std::string& bootstrap, const std::string& topic,
+    const std::map<std::string, std::string>& overrides, int64_t stall_timeout_ms);
 
 }  // namespace spate::worker
