@@ -10,6 +10,12 @@
 # Environment:
 #   SPATE_DEBIAN_MIRROR   mirror for debootstrap (default http://deb.debian.org/debian)
 #   SPATE_BASE_WORK       scratch directory for the root file systems (default: mktemp -d)
+#   SPATE_BASE_CACHE      directory of `docker save` tarballs of the images made here, so that
+#                         a new daemon (a wiped data root) on the same machine loads them in
+#                         seconds instead of bootstrapping again (default
+#                         ~/.cache/spate/base-images; empty: no cache). A tarball older than
+#                         SPATE_BASE_CACHE_DAYS (default 7) is ignored, so that Debian's updates
+#                         come in; one that does not load is ignored too.
 #
 # `debian:bookworm` is debootstrap's default variant (apt, with the "important" packages);
 # `debian:bookworm-slim` is the minbase variant (essential packages and apt only). Both get
@@ -33,6 +39,35 @@ if [ ${#want[@]} -eq 0 ]; then
   say "debian:bookworm and debian:bookworm-slim are there"
   exit 0
 fi
+
+cache="${SPATE_BASE_CACHE-${XDG_CACHE_HOME:-$HOME/.cache}/spate/base-images}"
+cache_days="${SPATE_BASE_CACHE_DAYS:-7}"
+# cache_file TAG: the tarball of TAG in the cache (debian:bookworm-slim -> debian_bookworm-slim.tar).
+cache_file() { echo "$cache/$(echo "$1" | tr ':/' '__').tar"; }
+
+# Images found in the cache need no bootstrap: keep only those that do not load.
+if [ -n "$cache" ]; then
+  left=()
+  i=0
+  while [ $i -lt ${#want[@]} ]; do
+    tag="${want[$i]}"
+    variant="${want[$((i + 1))]}"
+    i=$((i + 2))
+    f=$(cache_file "$tag")
+    if [ -f "$f" ] && [ -n "$(find "$f" -mtime "-$cache_days" 2>/dev/null)" ]; then
+      start=$SECONDS
+      if docker load -i "$f" >/dev/null 2>&1 && docker image inspect "$tag" >/dev/null 2>&1; then
+        say "$tag loaded from $f in $((SECONDS - start)) s"
+        continue
+      fi
+      say "could not load $tag from $f; bootstrapping it"
+    fi
+    left+=("$tag" "$variant")
+  done
+  want=("${left[@]+"${left[@]}"}")
+  [ ${#want[@]} -eq 0 ] && exit 0
+fi
+
 command -v debootstrap >/dev/null 2>&1 || die "debootstrap not found: run deploy/install-deps.sh"
 [ "$(id -u)" -eq 0 ] || die "debootstrap needs root"
 
@@ -106,4 +141,15 @@ CONF
   rm -rf "$root"
   say "$tag imported in $((SECONDS - start)) s ($(docker image inspect -f '{{.Size}}' "$tag" |
     awk '{printf "%.0f MB", $1 / 1e6}'))"
+  # The cache is an optimisation only: a failure to write it is not an error.
+  if [ -n "$cache" ]; then
+    f=$(cache_file "$tag")
+    if mkdir -p "$cache" 2>/dev/null && docker save -o "$f.tmp.$$" "$tag" 2>/dev/null &&
+      mv -f "$f.tmp.$$" "$f"; then
+      say "$tag saved to $f"
+    else
+      rm -f "$f.tmp.$$"
+      say "could not save $tag to $cache (no cache for the next run)"
+    fi
+  fi
 done
