@@ -112,6 +112,11 @@ cmd_stop() {
   fi
   stop_pid "$pid" dockerd 30
   rm -f "$pid_file"
+  # The daemon leaves its default network namespace (exec/netns/default) mounted: nothing
+  # under the exec root may stay mounted once it is gone.
+  grep -F " $exec_root/" /proc/mounts | awk '{print $2}' | sort -r | while read -r m; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null || true
+  done || true
   say "dockerd on $host stopped (data kept in $data_root)"
 }
 
