@@ -23,4 +23,19 @@ cleanup() {
 trap cleanup EXIT
 
 cd build
-ctest --output-on-failure --timeout 900 "$@"
+ctest_rc=0
+ctest --output-on-failure --timeout 900 "$@" || ctest_rc=$?
+cd "$root"
+
+# The compose cluster's end-to-end test (deploy/compose-test.sh), on the binaries built above.
+# CI runs it; SPATE_SKIP_COMPOSE=1 skips it.
+compose_rc=0
+if [ "${SPATE_SKIP_COMPOSE:-0}" = 1 ]; then
+  echo "test.sh: compose test skipped (SPATE_SKIP_COMPOSE=1)"
+else
+  SPATE_BIN="$root/build/bin" deploy/compose-test.sh || compose_rc=$?
+fi
+if [ "$ctest_rc" -ne 0 ] || [ "$compose_rc" -ne 0 ]; then
+  echo "test.sh: failed (ctest exit $ctest_rc, compose test exit $compose_rc)" >&2
+  exit 1
+fi
