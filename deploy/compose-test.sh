@@ -58,6 +58,9 @@ work="${SPATE_COMPOSE_WORK:-}"
 mkdir -p "$work"
 
 t_begin=$(date +%s%3N)
+# The test's own stdout and stderr, for the EXIT trap: a signal can arrive while a function runs
+# with its output sent to /dev/null (wait_for), and the trap would inherit that.
+exec 8>&1 9>&2
 log() { printf '%s compose-test: %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 fail() {
   log "FAIL: $*"
@@ -240,12 +243,13 @@ started_daemon=0
 cleanup() {
   local rc=$? leftovers=""
   trap - EXIT INT TERM ERR
+  exec 1>&8 2>&9
   step_done
   if [ -n "${DOCKER_HOST:-}" ] && docker info >/dev/null 2>&1; then
     dc --profile loadgen logs --no-color --timestamps >"$work/compose.log" 2>&1 || true
     if [ "$rc" -ne 0 ]; then
       log "logs of the cluster: $work/compose.log; the master's last lines:"
-      grep 'spate-master' "$work/compose.log" | tail -n 25 >&2 || true
+      grep '^spate-master_' "$work/compose.log" | tail -n 25 >&2 || true
     fi
     local t0
     t0=$(now_ms)
@@ -293,7 +297,7 @@ cleanup() {
   exit "$rc"
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'log "interrupted"; exit 130' INT TERM
 trap 'log "FAIL: line $LINENO: $BASH_COMMAND"' ERR
 
 # ---- 1. daemon, images, cluster ------------------------------------------------------------
@@ -312,7 +316,7 @@ done
 if host=$(deploy/dockerd.sh status 2>/dev/null); then
   log "using the running daemon $host (left running at the end)"
 else
-  host=$(deploy/dockerd.sh start | tail -n 1)
+  host=$(deploy/dockerd.sh start 8>&- 9>&- | tail -n 1)
   started_daemon=1
 fi
 export DOCKER_HOST="$host"
