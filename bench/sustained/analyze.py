@@ -203,10 +203,16 @@ def step(args: argparse.Namespace) -> dict:
     else:
         batches = batches_of(args.engine, args.input)
 
+        # Rows committed before the load started (Spark's priming batch) are not the step's.
+        before = sum(b["rows"] for b in batches if b["start_ms"] + b["duration_ms"] <= s)
+        r["rows_before_load"] = before
+
         def committed(t: int) -> int:
-            return sum(b["rows"] for b in batches if b["start_ms"] + b["duration_ms"] <= t)
+            return sum(b["rows"] for b in batches
+                       if b["start_ms"] + b["duration_ms"] <= t) - before
 
         inside = [b for b in batches if m0 <= b["start_ms"] <= e]
+        batches = [b for b in batches if b["start_ms"] + b["duration_ms"] > s]
         # Just before each commit in the measured interval: what had been produced by then
         # against what had been committed.
         ends = [b["start_ms"] + b["duration_ms"] for b in batches]
@@ -222,7 +228,7 @@ def step(args: argparse.Namespace) -> dict:
         r["batch_max_ms"] = max(durations) if durations else None
         r["consumed_at_end"] = committed(e)
         r["consumed_after_grace"] = committed(e + args.grace_ms)
-        r["consumed_total"] = sum(b["rows"] for b in batches)
+        r["consumed_total"] = sum(b["rows"] for b in batches) - before
         measured = (e - m0) / 1000.0
         r["process_rps"] = round((committed(e) - committed(m0)) / measured) if measured > 0 else None
         if args.engine == "spark":

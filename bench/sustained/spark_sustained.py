@@ -13,6 +13,7 @@ with the four jars of bench/peers/spark/setup.sh.
 Protocol (one line each way; the answers start with '@', anything else on stdout is noise):
   (at start)              -> @ready jvm_pid=P jvm_start_s=S
   start TOPIC DIR         -> @started        (the query runs; its checkpoint and sink go in DIR)
+  progress                -> @progress batches=N rows=R   (of the running query so far)
   stop DIR                -> @stopped batches=N rows=R
                              (writes DIR/progress.jsonl: every StreamingQueryProgress as JSON)
   quit                    -> @bye peak_rss_mb=M jvm_cpu_s=C
@@ -169,6 +170,10 @@ def main() -> int:
                     answer(f"error query failed: {str(failed).splitlines()[0]}")
                 else:
                     answer(f"stopped batches={len(progress)} rows={rows}")
+            elif cmd[0] == "progress" and len(cmd) == 1:
+                done = query.recentProgress if query is not None else []
+                rows = sum(int(pr.get("numInputRows", 0)) for pr in done)
+                answer(f"progress batches={len(done)} rows={rows}")
             elif cmd[0] == "quit":
                 break
             else:
