@@ -686,6 +686,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     }
     req.set_watermark_ms(plan.watermark_ms());
     req.set_committed_batch(plan.batch_id() - 1);
+    req.set_attempt(attempt);
     req.set_committed_watermark_ms(committed_watermark_);
     for (const auto& r : s1) {
       auto* e = req.add_expected();
@@ -742,6 +743,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
   commit.set_next_watermark_ms(next_wm);
   commit.set_watermark_ms(plan.watermark_ms());
   commit.set_committed_at_ms(now);
+  commit.set_attempt(attempt);
   SPATE_RETURN_IF_ERROR(WriteCommit(commit));
   event_times_ = std::move(event_times);
   next_start_ = std::move(next_start);

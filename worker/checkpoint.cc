@@ -11,6 +11,8 @@
 #include <map>
 #include <tuple>
 
+#include "proto/spate.pb.h"
+
 namespace spate::worker {
 namespace {
 
@@ -20,27 +22,31 @@ constexpr char kMagic[8] = {'S', 'P', 'A', 'T', 'E', 'C', 'K', '1'};
 struct FileName {
   bool snapshot = false;
   int64_t batch = 0;
+  int32_t attempt = 0;
   KeyGroupRange range;
 };
 
-std::string NameOf(bool snapshot, int64_t batch, KeyGroupRange range) {
-  char buf[96];
-  std::snprintf(buf, sizeof(buf), "%s-%012" PRId64 "-%u-%u.bin", snapshot ? "snap" : "delta", batch,
-                range.begin, range.end);
+std::string NameOf(bool snapshot, int64_t batch, int32_t attempt, KeyGroupRange range) {
+  char buf[112];
+  std::snprintf(buf, sizeof(buf), "%s-%012" PRId64 "-a%d-%u-%u.bin", snapshot ? "snap" : "delta",
+                batch, attempt, range.begin, range.end);
   return buf;
 }
 
 bool ParseName(const std::string& name, FileName* out) {
   char kind[8] = {0};
   long long batch = 0;
+  int attempt = 0;
   unsigned begin = 0, end = 0;
-  if (std::sscanf(name.c_str(), "%5[a-z]-%lld-%u-%u.bin", kind, &batch, &begin, &end) != 4) {
+  if (std::sscanf(name.c_str(), "%5[a-z]-%lld-a%d-%u-%u.bin", kind, &batch, &attempt, &begin,
+                  &end) != 5) {
     return false;
   }
   if (std::strcmp(kind, "snap") != 0 && std::strcmp(kind, "delta") != 0) return false;
-  if (name != NameOf(kind[0] == 's', batch, {begin, end})) return false;
+  if (name != NameOf(kind[0] == 's', batch, attempt, {begin, end})) return false;
   out->snapshot = kind[0] == 's';
   out->batch = batch;
+  out->attempt = attempt;
   out->range = {begin, end};
   return true;
 }
@@ -69,8 +75,23 @@ Result<std::string> ReadPayload(const std::string& path) {
 
 }  // namespace
 
-Status StateCheckpoint::WriteFile(const std::string& name, int64_t, KeyGroupRange,
-                                  const std::string& payload) {
+bool StateCheckpoint::Committed(int64_t batch, int32_t attempt,
+                                std::map<int64_t, int32_t>* cache) const {
+  if (commits_dir_.empty()) return true;
+  auto it = cache->find(batch);
+  if (it == cache->end()) {
+    char name[32];
+    std::snprintf(name, sizeof(name), "%012" PRId64, batch);
+    std::ifstream in(commits_dir_ + "/" + name, std::ios::binary);
+    proto::BatchCommit commit;
+    // Without a readable commit record there is nothing to fence with: take every attempt.
+    const int32_t committed = in && commit.ParseFromIstream(&in) ? commit.attempt() : -1;
+    it = cache->emplace(batch, committed).first;
+  }
+  return it->second < 0 || it->second == attempt;
+}
+
+Status StateCheckpoint::WriteFile(const std::string& name, const std::string& payload) {
   std::error_code ec;
   fs::create_directories(dir_, ec);
   if (ec) return Status::IOError("cannot create checkpoint dir " + dir_ + ": " + ec.message());
@@ -102,31 +123,33 @@ Status StateCheckpoint::WriteFile(const std::string& name, int64_t, KeyGroupRang
   return Status::OK();
 }
 
-Status StateCheckpoint::WriteDelta(int64_t batch, KeyGroupRange range,
+Status StateCheckpoint::WriteDelta(int64_t batch, int32_t attempt, KeyGroupRange range,
                                    const std::vector<ShuffleEntry>& entries) {
   if (entries.empty()) return Status::OK();  // closings follow from the watermark
   std::string payload;
   for (const auto& e : entries) AppendEntry(e, &payload);
-  return WriteFile(NameOf(false, batch, range), batch, range, payload);
+  return WriteFile(NameOf(false, batch, attempt, range), payload);
 }
 
-Status StateCheckpoint::WriteSnapshot(int64_t batch, KeyGroupRange range,
+Status StateCheckpoint::WriteSnapshot(int64_t batch, int32_t attempt, KeyGroupRange range,
                                       const std::vector<OwnedEntry>& state) {
   std::string payload;
   for (const auto& e : state) {
     AppendEntry({e.key_group, e.window_start_ms, e.key, e.count}, &payload);
   }
-  SPATE_RETURN_IF_ERROR(WriteFile(NameOf(true, batch, range), batch, range, payload));
+  SPATE_RETURN_IF_ERROR(WriteFile(NameOf(true, batch, attempt, range), payload));
   // Keep everything from the previous snapshot of this range on: a replay restores at most one
   // batch back, and the batch before this one has committed.
   std::error_code ec;
   int64_t previous = -1;
+  std::map<int64_t, int32_t> committed;
   std::vector<std::pair<FileName, fs::path>> files;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     FileName f;
     if (!ParseName(entry.path().filename().string(), &f)) continue;
     if (!Covers(range, f.range)) continue;
-    if (f.snapshot && f.batch < batch && Covers(f.range, range))
+    if (f.snapshot && f.batch < batch && Covers(f.range, range) &&
+        Committed(f.batch, f.attempt, &committed))
       previous = std::max(previous, f.batch);
     files.emplace_back(f, entry.path());
   }
@@ -145,10 +168,12 @@ Result<std::vector<OwnedEntry>> StateCheckpoint::Load(KeyGroupRange range, int64
   std::error_code ec;
   if (!fs::exists(dir_, ec)) return out;
   std::vector<std::pair<FileName, std::string>> files;
+  std::map<int64_t, int32_t> committed;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     FileName f;
     if (!ParseName(entry.path().filename().string(), &f)) continue;
     if (f.batch > version || !Intersects(f.range, range)) continue;
+    if (!Committed(f.batch, f.attempt, &committed)) continue;  // an abandoned attempt's
     files.emplace_back(f, entry.path().string());
   }
   if (ec) return Status::IOError("cannot list checkpoint dir " + dir_ + ": " + ec.message());

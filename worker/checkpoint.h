@@ -6,11 +6,14 @@
 // instead. State is restored per key group: the newest snapshot at or before the wanted version
 // plus the deltas after it, then the windows the version's watermark had closed are dropped
 // (closings follow from the watermark, so deltas need not record them). Files are named by
-// batch and key-group range, so a range can be restored by any executor, under any number of
-// shuffle partitions.
+// batch, attempt and key-group range, so a range can be restored by any executor, under any
+// number of shuffle partitions. A task the master gave up on (a worker cut off by the network
+// still writes to shared storage) may leave files of its attempt behind: restore takes, per
+// batch, only the files of the attempt the job's commit log says committed.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -31,13 +34,19 @@ struct OwnedEntry {
 /// The state files of one job under `<checkpoint-dir>/state`. Thread-safe for distinct ranges.
 class StateCheckpoint {
  public:
-  explicit StateCheckpoint(std::string dir) : dir_(std::move(dir)) {}
+  /// `commits_dir` holds the job's commit log (BatchCommit files named by 12-digit batch id);
+  /// empty, or a batch without a commit file there: every attempt's files are taken.
+  explicit StateCheckpoint(std::string dir, std::string commits_dir = "")
+      : dir_(std::move(dir)), commits_dir_(std::move(commits_dir)) {}
 
-  /// Writes the entries batch `batch` merged into `range` (durable when it returns).
-  Status WriteDelta(int64_t batch, KeyGroupRange range, const std::vector<ShuffleEntry>& entries);
+  /// Writes the entries attempt `attempt` of batch `batch` merged into `range` (durable when it
+  /// returns).
+  Status WriteDelta(int64_t batch, int32_t attempt, KeyGroupRange range,
+                    const std::vector<ShuffleEntry>& entries);
   /// Writes the whole open state of `range` as of `batch`, then deletes the files of the range
-  /// older than the previous snapshot (every version a replay may need is kept).
-  Status WriteSnapshot(int64_t batch, KeyGroupRange range, const std::vector<OwnedEntry>& state);
+  /// older than the previous committed snapshot (every version a replay may need is kept).
+  Status WriteSnapshot(int64_t batch, int32_t attempt, KeyGroupRange range,
+                       const std::vector<OwnedEntry>& state);
   /// The state of `range` as of batch `version` (-1: empty): snapshot + deltas, summed, minus
   /// the windows whose end <= `watermark_ms` (closed by then). Sorted by (key group, window, key).
   Result<std::vector<OwnedEntry>> Load(KeyGroupRange range, int64_t version, int64_t watermark_ms,
@@ -48,9 +57,11 @@ class StateCheckpoint {
   const std::string& dir() const { return dir_; }
 
  private:
-  Status WriteFile(const std::string& name, int64_t batch, KeyGroupRange range,
-                   const std::string& payload);
+  Status WriteFile(const std::string& name, const std::string& payload);
+  /// Whether files of `attempt` of `batch` hold committed state.
+  bool Committed(int64_t batch, int32_t attempt, std::map<int64_t, int32_t>* cache) const;
   std::string dir_;
+  std::string commits_dir_;
 };
 
 }  // namespace spate::worker

@@ -106,7 +106,8 @@ Executor::Executor(proto::LaunchExecutorRequest request, jobs::CompiledPlan plan
       cores_(std::max(1, request.executor().cores())) {
   prefilter_ = ConfOr(spec_, "spate.source.prefilter", "true") != "false";
   if (!spec_.checkpoint_dir().empty()) {
-    checkpoint_ = std::make_unique<StateCheckpoint>(spec_.checkpoint_dir() + "/state");
+    checkpoint_ = std::make_unique<StateCheckpoint>(spec_.checkpoint_dir() + "/state",
+                                                    spec_.checkpoint_dir() + "/commits");
   }
   snapshot_interval_ = std::max<int64_t>(
       1, std::atoll(ConfOr(spec_, "spate.checkpoint.snapshot-interval", "10").c_str()));
@@ -342,9 +343,11 @@ Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskReque
   if (checkpoint_) {
     if (request.batch_id() % snapshot_interval_ == 0) {
       SPATE_ASSIGN_OR_RETURN(auto state, state_->Dump(range));
-      SPATE_RETURN_IF_ERROR(checkpoint_->WriteSnapshot(request.batch_id(), range, state));
+      SPATE_RETURN_IF_ERROR(
+          checkpoint_->WriteSnapshot(request.batch_id(), request.attempt(), range, state));
     } else {
-      SPATE_RETURN_IF_ERROR(checkpoint_->WriteDelta(request.batch_id(), range, entries));
+      SPATE_RETURN_IF_ERROR(
+          checkpoint_->WriteDelta(request.batch_id(), request.attempt(), range, entries));
     }
   }
   for (const auto& row : applied.rows) {
