@@ -201,7 +201,8 @@ def sustained_plot(results: str, summary: dict, out: str, title: str) -> None:
     axes[0].plot([0, lim], [0, lim], ":", color="#999999")
     axes[0].legend(fontsize=7)
     axes[1].set_xlabel("offered rate (million records/s)")
-    axes[1].set_ylabel("batch duration p99 (ms)")
+    axes[1].set_ylabel("batch duration p99 (ms, log)")
+    axes[1].set_yscale("log")
     axes[1].axhline(1000, ls=":", color="#999999")
     lat = [summary.get("result_latency_p50_ms"), summary.get("result_latency_p99_ms")]
     note = f"; result latency p50/p99 {lat[0]}/{lat[1]} ms" if any(fnum(x) for x in lat) else ""

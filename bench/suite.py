@@ -193,6 +193,7 @@ class Suite:
         self.main_topic_reused = False
         self.broker_pid = None
         self.t0 = time.monotonic()
+        self.loadavg_start = open("/proc/loadavg").read().split()[:3]
 
     # --- processes ---------------------------------------------------------------------
     def bin(self, name: str) -> str:
@@ -609,14 +610,18 @@ class Suite:
         if self.a.peers_only:
             cmd += ["--only", self.a.peers_only]
         r = self.run(cmd, "peers", timeout=3600)
-        peers, verdicts = {}, {}
+        peers, verdicts, failed = {}, {}, []
         for line in open(r["out"]):
             if line.startswith("peer: "):
                 s = kv_pairs(line)
                 if "FAILED" in line:
-                    self.failures.append(f"peers: {line.strip()}")
+                    failed.append(line.strip())
+                    say(line.strip())
                     continue
                 peers.setdefault(s["name"], []).append(s)
+                say(f"{s['name']} round {s['round']}: {num(s.get('seconds')) or 0:.1f} s, "
+                    f"{(num(s.get('records_per_s')) or 0) / 1e6:.3f} M records/s, JVM CPU "
+                    f"{s.get('jvm_cpu_s')} s, peak RSS {s.get('peak_rss_mb')} MB")
                 self.record("peers", s["name"], int(s["round"]), records=int(s["records"]),
                             seconds=num(s.get("seconds")), records_per_s=num(s.get("records_per_s")),
                             cpu_s=num(s.get("jvm_cpu_s")), peak_rss_mb=num(s.get("peak_rss_mb")),
@@ -625,6 +630,7 @@ class Suite:
             elif line.startswith("rows: "):
                 s = kv_pairs(line)
                 verdicts.setdefault(s["name"], []).append(s)
+                say(f"{s['name']} round {s['round']} rows vs Spate's: {line.split('compare: ')[-1].strip()}")
                 for row in self.runs:
                     if row["section"] == "peers" and row["name"] == s["name"] and \
                             row["round"] == int(s["round"]):
@@ -632,8 +638,9 @@ class Suite:
                         row["verdict"] = s.get("verdict")
                 if s.get("verdict") != "match":
                     self.mismatches.append(f"{s['name']} round {s['round']}: {line.strip()}")
-        if r["rc"] != 0 and not self.mismatches and not self.failures:
-            raise Failure(f"bench/peers/run_all.sh exited {r['rc']} (see {r['out']})")
+        mismatched = any(v.get("verdict") != "match" for vs in verdicts.values() for v in vs)
+        if r["rc"] != 0 and not mismatched and not failed:
+            failed.append(f"bench/peers/run_all.sh exited {r['rc']} (see {r['out']})")
 
         def best(names):
             cands = [(median(num(x["records_per_s"]) for x in peers[n]), n) for n in names if n in peers]
@@ -661,6 +668,8 @@ class Suite:
             # The memory of the configuration compared: the best one's.
             self.put(f"{engine}_peak_rss_mb", self.summary.get(f"{key}_peak_rss_mb"))
             self.put(f"{engine}_cpu_s", self.summary.get(f"{key}_cpu_s"))
+        if failed:
+            raise Failure("; ".join(failed))
 
     def do_sustained(self) -> None:
         script = os.path.join(ROOT, "bench/sustained.sh")
@@ -837,7 +846,6 @@ class Suite:
                        "runs": self.runs, "batches": self.batches}, f, indent=1, default=str)
 
     def main(self) -> int:
-        self.loadavg_start = open("/proc/loadavg").read().split()[:3]
         for b in ["spate-bare-consumer", "spate-loadgen", "spate-topics", "spate-master",
                   "spate-worker", "spate-submit"]:
             if not os.access(self.bin(b), os.X_OK):
