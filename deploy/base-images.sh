@@ -5,7 +5,9 @@
 # and this script then does nothing; where none is (our CI machines), it bootstraps them with
 # Debian's debootstrap from the Debian mirror and `docker import`s the root file systems.
 #
-# Usage: deploy/base-images.sh            (uses DOCKER_HOST like docker does)
+# Usage: deploy/base-images.sh [IMAGE...]    (uses DOCKER_HOST like docker does)
+#   IMAGE: debian:bookworm, debian:bookworm-slim (default: both). The `prebuilt` target of
+#   deploy/Dockerfile and the Kafka image need only debian:bookworm-slim.
 #
 # Environment:
 #   SPATE_DEBIAN_MIRROR   mirror for debootstrap (default http://deb.debian.org/debian)
@@ -31,18 +33,26 @@ docker info >/dev/null 2>&1 || die "no Docker daemon answers (start one: deploy/
 
 mirror="${SPATE_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 
-# tag variant
+tags=("$@")
+[ ${#tags[@]} -eq 0 ] && tags=(debian:bookworm debian:bookworm-slim)
+# The missing ones, as pairs: tag variant.
 want=()
-docker image inspect debian:bookworm >/dev/null 2>&1 || want+=("debian:bookworm" "")
-docker image inspect debian:bookworm-slim >/dev/null 2>&1 || want+=("debian:bookworm-slim" "minbase")
+for tag in "${tags[@]}"; do
+  case "$tag" in
+    debian:bookworm) variant="" ;;
+    debian:bookworm-slim) variant=minbase ;;
+    *) die "unknown base image $tag (debian:bookworm or debian:bookworm-slim)" ;;
+  esac
+  docker image inspect "$tag" >/dev/null 2>&1 || want+=("$tag" "$variant")
+done
 if [ ${#want[@]} -eq 0 ]; then
-  say "debian:bookworm and debian:bookworm-slim are there"
+  say "${tags[*]} there"
   exit 0
 fi
 
 cache="${SPATE_BASE_CACHE-${XDG_CACHE_HOME:-$HOME/.cache}/spate/base-images}"
 cache_days="${SPATE_BASE_CACHE_DAYS:-7}"
-# cache_file TAG: the tarball of TAG in the cache (debian:bookworm-slim -> debian_bookworm-slim.tar).
+# cache_file TAG: TAG's tarball in the cache (debian:bookworm-slim -> debian_bookworm-slim.tar).
 cache_file() { echo "$cache/$(echo "$1" | tr ':/' '__').tar"; }
 
 # Images found in the cache need no bootstrap: keep only those that do not load.

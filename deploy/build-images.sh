@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the compose cluster's images: the base images when missing (deploy/base-images.sh),
-# then `spate:dev` (deploy/Dockerfile) and `spate-kafka:dev` (deploy/kafka/Dockerfile, with the
-# jars of scripts/kafka.sh's cache copied into deploy/kafka/libs/). Prints each step's time.
+# Builds the compose cluster's images: the base images they need when missing
+# (deploy/base-images.sh), then `spate:dev` (deploy/Dockerfile) and `spate-kafka:dev`
+# (deploy/kafka/Dockerfile, with the jars of scripts/kafka.sh's cache copied into
+# deploy/kafka/libs/). Prints each step's time.
 #
 # Usage: deploy/build-images.sh [spate] [kafka]     (default: both; uses DOCKER_HOST)
 #
@@ -23,8 +24,14 @@ die() { say "$*"; exit 1; }
 
 docker info >/dev/null 2>&1 || die "no Docker daemon answers (start one: deploy/dockerd.sh start)"
 
+# debian:bookworm only for compiling (the spate image without SPATE_PREBUILT_BIN); the
+# runtime stages, the `prebuilt` target and the Kafka image are on debian:bookworm-slim.
+base=(debian:bookworm-slim)
+for what in "${which[@]}"; do
+  if [ "$what" = spate ] && [ -z "${SPATE_PREBUILT_BIN:-}" ]; then base+=(debian:bookworm); fi
+done
 t=$SECONDS
-deploy/base-images.sh
+deploy/base-images.sh "${base[@]}"
 say "base images ready in $((SECONDS - t)) s"
 
 for what in "${which[@]}"; do

@@ -187,9 +187,9 @@ running_with_batches() { # JOB N: RUNNING with at least N batches committed
   [ "$(job_state "$1")" = RUNNING ] && [ "$(committed "$1")" -ge "$2" ]
 }
 finished() { [ "$(job_state "$1")" = FINISHED ]; }
-# committed_since JOB N VICTIM: more than N batches committed, no executor on VICTIM, RUNNING.
+# committed_since JOB N VICTIM: more than N batches committed, no executor on VICTIM.
 committed_since() {
-  [ "$(committed "$1")" -gt "$2" ] && [ "$(job_state "$1")" = RUNNING ] && ! job_on "$1" "$3"
+  [ "$(committed "$1")" -gt "$2" ] && ! job_on "$1" "$3"
 }
 
 # rows_of SINK_NAME FILE: the file sink's rows (read in the master's container), sorted.
@@ -379,8 +379,11 @@ t_lost=$(now_ms)
 c_lost=$(committed "$job1")
 wait_for 120 "job $job1 to commit a batch without worker $victim" committed_since "$job1" "$c_lost" "$victim"
 t_back=$(now_ms)
+wait_for 60 "job $job1 RUNNING again after its recovery" running_with_batches "$job1" 0
+t_running=$(now_ms)
 figure "kill -> worker LOST" "$(secs "$t_kill" "$t_lost")"
 figure "kill -> next committed batch" "$(secs "$t_kill" "$t_back")"
+figure "kill -> job RUNNING in the API" "$(secs "$t_kill" "$t_running")"
 n=$(q "jobs/$job1" 'len(d["executors"])')
 [ "$n" = 3 ] || fail "job $job1 has $n executors after the loss, not 3"
 [ "$(q "jobs/$job1" 'sorted(p for e in d["executors"] for p in e["kafkaPartitions"]) == [0, 1, 2, 3]')" = True ] ||
@@ -425,8 +428,11 @@ t_cut_lost=$(now_ms)
 c_lost=$(committed "$job2")
 wait_for 180 "job $job2 to commit a batch while $cut is cut off" committed_since "$job2" "$c_lost" "$cut"
 t_cut_back=$(now_ms)
+wait_for 60 "job $job2 RUNNING again after its recovery" running_with_batches "$job2" 0
+t_cut_running=$(now_ms)
 figure "cut -> worker LOST" "$(secs "$t_cut" "$t_cut_lost")"
 figure "cut -> next committed batch" "$(secs "$t_cut" "$t_cut_back")"
+figure "cut -> job RUNNING in the API" "$(secs "$t_cut" "$t_cut_running")"
 log "job $job2 now on $(job_workers "$job2" | tr '\n' ' ')— $(q "jobs/$job2" 'd["message"]')"
 # The cut lasts at least twice the worker timeout.
 hold_ms=$(($(sed 's/s$//' <<<"$worker_timeout") * 2000))
