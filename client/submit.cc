@@ -249,6 +249,21 @@ std::string FormatStatus(const proto::GetJobReply& reply) {
          " state rows restored from the checkpoint, last took " +
          std::to_string(st.last_recovery_ms()) + " ms\n";
   out += "checkpoint: " + st.spec().checkpoint_dir() + "\n";
+  // The newest few malformed and late records, so a user can see what went wrong.
+  const int n = st.recent_samples_size();
+  for (int i = std::max(0, n - 3); i < n; ++i) {
+    const auto& s = st.recent_samples(i);
+    std::string what = s.kind() == "late"
+                           ? "late (event time " + std::to_string(s.event_time_ms()) +
+                                 " ms, watermark " + std::to_string(s.watermark_ms()) + " ms)"
+                           : "malformed (" + s.reason() + ")";
+    std::string value = s.value().substr(0, 120);
+    for (char& c : value)
+      if (c == '\n' || c == '\r') c = ' ';
+    out += "bad record: " + what + " at partition " + std::to_string(s.partition()) + " offset " +
+           std::to_string(s.offset()) + ": " + value +
+           (s.value().size() > 120 || s.truncated() ? "..." : "") + "\n";
+  }
   for (const auto& e : st.executors()) {
     std::string parts, ranges;
     for (int p : e.kafka_partitions()) parts += (parts.empty() ? "" : ",") + std::to_string(p);

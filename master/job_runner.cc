@@ -20,6 +20,7 @@ namespace {
 constexpr auto kControlTimeout = std::chrono::seconds(10);
 constexpr size_t kKeptResultBatches = 1000;
 constexpr size_t kKeptProgress = 1000;
+constexpr int kKeptSamples = 20;
 namespace fs = std::filesystem;
 
 // Checkpoint-dir files are small protobufs, made visible by rename.
@@ -833,6 +834,14 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
                                                 p.rows_dropped_by_watermark());
     status_.set_total_malformed_rows(status_.total_malformed_rows() + p.malformed_rows());
     status_.set_total_rows_emitted(status_.total_rows_emitted() + p.rows_emitted());
+    // Malformed and late records, for inspection: the newest kKeptSamples, newest last.
+    for (const auto& r : s1) {
+      for (const auto& sample : r.reply.samples()) *status_.add_recent_samples() = sample;
+    }
+    auto* samples = status_.mutable_recent_samples();
+    if (samples->size() > kKeptSamples) {
+      samples->DeleteSubrange(0, samples->size() - kKeptSamples);
+    }
     for (const auto& ex : p.executors()) {
       proto::ExecutorBatchStats* total = nullptr;
       for (auto& t : *status_.mutable_executor_totals())

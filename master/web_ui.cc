@@ -387,6 +387,19 @@ json JobDetailJson(const proto::JobStatus& job, const JobTotals& totals, int64_t
   json malformed = json::object();
   for (const auto& [reason, n] : totals.malformed_by_reason) malformed[reason] = n;
   j["totals"]["malformedByReason"] = malformed;
+  json samples = json::array();
+  for (const auto& s : job.recent_samples()) {
+    json one = {{"kind", s.kind()},     {"batchId", s.batch_id()}, {"partition", s.partition()},
+                {"offset", s.offset()}, {"value", s.value()},      {"truncated", s.truncated()}};
+    if (s.kind() == "late") {
+      one["eventTime"] = InstantJson(s.event_time_ms());
+      one["watermark"] = InstantJson(s.watermark_ms());
+    } else {
+      one["reason"] = s.reason();
+    }
+    samples.push_back(std::move(one));
+  }
+  j["recentBadRecords"] = samples;
 
   const auto executor_totals = ExecutorTotals(job, totals);
   json executors = json::array();

@@ -27,7 +27,7 @@ class SharedReader : public PartitionReader {
  public:
   explicit SharedReader(std::shared_ptr<PartitionReader> reader) : reader_(std::move(reader)) {}
   Status ReadRange(const std::string& topic, int32_t partition, int64_t start, int64_t end,
-                   const std::function<void(std::string_view)>& fn) override {
+                   const RecordFn& fn) override {
     return reader_->ReadRange(topic, partition, start, end, fn);
   }
 
@@ -145,8 +145,9 @@ Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRe
                        shuffle_partitions, prefilter_);
   SPATE_ASSIGN_OR_RETURN(auto reader, TakeReader());
   const auto& r = request.range();
-  Status read = reader->ReadRange(spec_.topic(), r.partition(), r.start_offset(), r.end_offset(),
-                                  [&agg](std::string_view v) { agg.Add(v); });
+  Status read =
+      reader->ReadRange(spec_.topic(), r.partition(), r.start_offset(), r.end_offset(),
+                        [&agg](int64_t offset, std::string_view v) { agg.Add(v, offset); });
   if (!read.ok()) return read;  // the reader may be in a bad state: drop it
   ReturnReader(std::move(reader));
 
@@ -162,6 +163,11 @@ Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRe
       (*reply.mutable_malformed_by_reason())[std::string(
           MalformedReasonName(static_cast<MalformedReason>(i)))] = s.malformed_by_reason[i];
     }
+  }
+  for (auto& sample : agg.samples()) {
+    sample.set_partition(r.partition());
+    sample.set_batch_id(request.batch_id());
+    *reply.add_samples() = std::move(sample);
   }
   reply.set_concurrent_tasks(concurrent);
   reply.set_has_event_time(s.has_event_time);

@@ -34,7 +34,7 @@ class KafkaPartitionStreams : public PartitionReader {
   }
 
   Status ReadRange(const std::string& topic, int32_t partition, int64_t start, int64_t end,
-                   const std::function<void(std::string_view)>& fn) override {
+                   const RecordFn& fn) override {
     if (start >= end) return Status::OK();
     if (topic != topic_name_ || rkt_ == nullptr) {
       return Status::Internal("reader of topic " + topic_name_ + " asked for topic " + topic);
@@ -87,15 +87,15 @@ class KafkaPartitionStreams : public PartitionReader {
 
   // Takes one message: true when it ends the range. Fails on errors that make the range
   // unreadable.
-  Status Take(int32_t partition, Stream* s, rd_kafka_message_t* m, int64_t end,
-              const std::function<void(std::string_view)>& fn, bool* keep) {
+  Status Take(int32_t partition, Stream* s, rd_kafka_message_t* m, int64_t end, const RecordFn& fn,
+              bool* keep) {
     *keep = false;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       if (m->offset >= end) {
         *keep = true;  // belongs to the next range
         s->next = end;
       } else if (m->offset >= s->next) {
-        fn(std::string_view(static_cast<const char*>(m->payload), m->len));
+        fn(m->offset, std::string_view(static_cast<const char*>(m->payload), m->len));
         s->next = m->offset + 1;
       }
       return Status::OK();
@@ -120,8 +120,7 @@ class KafkaPartitionStreams : public PartitionReader {
     return Status::OK();  // transient (e.g. a broker connection error): librdkafka retries
   }
 
-  Status Consume(int32_t partition, Stream* s, int64_t end,
-                 const std::function<void(std::string_view)>& fn) {
+  Status Consume(int32_t partition, Stream* s, int64_t end, const RecordFn& fn) {
     // Records taken ahead by the previous range come first.
     while (!s->ahead.empty() && s->next < end) {
       rd_kafka_message_t* m = s->ahead.front();

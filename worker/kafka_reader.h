@@ -12,15 +12,18 @@
 
 namespace spate::worker {
 
+/// Receives one message: its offset and value.
+using RecordFn = std::function<void(int64_t offset, std::string_view value)>;
+
 /// Reads planned offset ranges. Whether one reader serves several tasks at once is up to the
 /// implementation: executors keep a pool of them, reused across batches.
 class PartitionReader {
  public:
   virtual ~PartitionReader() = default;
-  /// Calls `fn` with each message value of [start, end) of `topic`/`partition`, in offset
+  /// Calls `fn` with each message (offset, value) of [start, end) of `topic`/`partition`, in offset
   /// order. Fails (Unavailable) when no progress is made for the reader's stall timeout.
   virtual Status ReadRange(const std::string& topic, int32_t partition, int64_t start, int64_t end,
-                           const std::function<void(std::string_view)>& fn) = 0;
+                           const RecordFn& fn) = 0;
 };
 
 /// One librdkafka consumer for every partition of `topic` an executor reads (no group, no

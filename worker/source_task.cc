@@ -17,7 +17,21 @@ Stage1Aggregator::Stage1Aggregator(const jobs::CompiledPlan& plan, int64_t water
       shuffle_partitions_(shuffle_partitions),
       prefilter_(prefilter && !plan.prefilter.empty()) {}
 
-void Stage1Aggregator::Add(std::string_view value) {
+void Stage1Aggregator::Sample(const char* kind, std::string_view reason, std::string_view value,
+                              int64_t offset, int64_t event_time_ms) {
+  proto::RecordSample& s = samples_.emplace_back();
+  s.set_kind(kind);
+  s.set_reason(std::string(reason));
+  s.set_offset(offset);
+  s.set_truncated(value.size() > kMaxSampleBytes);
+  s.set_value(std::string(value.substr(0, kMaxSampleBytes)));
+  if (event_time_ms != INT64_MIN) {
+    s.set_event_time_ms(event_time_ms);
+    s.set_watermark_ms(watermark_ms_);
+  }
+}
+
+void Stage1Aggregator::Add(std::string_view value, int64_t offset) {
   ++stats_.records;
   stats_.bytes += static_cast<int64_t>(value.size());
   // A record can only match if its bytes hold the needle, or an escape that could spell it.
@@ -29,6 +43,10 @@ void Stage1Aggregator::Add(std::string_view value) {
   if (!outcome.ok()) {
     ++stats_.malformed;
     ++stats_.malformed_by_reason[static_cast<size_t>(outcome.reason)];
+    if (malformed_samples_ < kMaxSamples) {
+      ++malformed_samples_;
+      Sample("malformed", MalformedReasonName(outcome.reason), value, offset, INT64_MIN);
+    }
     return;
   }
   for (const auto& f : plan_.filters) {
@@ -46,6 +64,10 @@ void Stage1Aggregator::Add(std::string_view value) {
   const int64_t ws = WindowStart(ts, plan_.window_ms);
   if (WindowEnd(ws, plan_.window_ms) <= watermark_ms_) {
     ++stats_.late;
+    if (late_samples_ < kMaxSamples) {
+      ++late_samples_;
+      Sample("late", "", value, offset, ts);
+    }
     return;
   }
   std::string_view key = plan_.key_field == kFieldUserId     ? rec.user_id

@@ -12,6 +12,7 @@
 
 #include "common/log_record.h"
 #include "jobs/dataflow.h"
+#include "proto/spate.pb.h"
 
 namespace spate::worker {
 
@@ -35,14 +36,18 @@ class Stage1Aggregator {
   Stage1Aggregator(const jobs::CompiledPlan& plan, int64_t watermark_ms, uint32_t key_groups,
                    uint32_t shuffle_partitions, bool prefilter = true);
 
-  /// Processes one Kafka message value.
-  void Add(std::string_view value);
+  /// Processes one Kafka message value (`offset` -1 when unknown).
+  void Add(std::string_view value, int64_t offset = -1);
 
   /// Encodes the pre-aggregated entries, one buffer per shuffle partition, and counts them in
   /// `entries` (same index). Leaves the aggregator empty.
   std::vector<std::string> Finish(std::vector<int64_t>* entries);
 
   const SourceStats& stats() const { return stats_; }
+  /// The first kMaxSamples malformed and the first kMaxSamples late records, for inspection.
+  std::vector<proto::RecordSample>& samples() { return samples_; }
+  static constexpr int kMaxSamples = 3;
+  static constexpr size_t kMaxSampleBytes = 512;
 
  private:
   struct Hash {
@@ -59,6 +64,11 @@ class Stage1Aggregator {
   SourceStats stats_;
   std::string scratch_;  // window start (8 bytes) + key: the aggregation key
   std::unordered_map<std::string, int64_t, Hash, std::equal_to<>> counts_;
+  std::vector<proto::RecordSample> samples_;
+  int malformed_samples_ = 0;
+  int late_samples_ = 0;
+  void Sample(const char* kind, std::string_view reason, std::string_view value, int64_t offset,
+              int64_t event_time_ms);
 };
 
 }  // namespace spate::worker

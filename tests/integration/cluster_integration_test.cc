@@ -245,6 +245,7 @@ TEST_CASE("malformed records are counted and never stop the job", "[integration]
   cluster.Start();
 
   // One cluster, two jobs over the same topic.
+  std::string last_job;
   auto run_job = [&](const std::vector<std::string>& conf, const std::string& sink) {
     CommandResult run = cluster.Submit(
         Concat(Concat(Concat({"--num-executors", "2"}, conf), FileSinkArgs(topic, sink)),
@@ -252,7 +253,8 @@ TEST_CASE("malformed records are counted and never stop the job", "[integration]
     INFO("stderr:\n" << run.stderr_text);
     REQUIRE(run.exit_code == 0);
     RequireSameRows(expected.rows, ReadSinkDir(sink), cluster);
-    const std::string status = cluster.StatusText(JobIdFromSubmitStderr(run.stderr_text));
+    last_job = JobIdFromSubmitStderr(run.stderr_text);
+    const std::string status = cluster.StatusText(last_job);
     CHECK(status.rfind("FINISHED\n", 0) == 0);
     CHECK(StatusNumber(status, "input rows:") == 100'000);
     return status;
@@ -268,6 +270,17 @@ TEST_CASE("malformed records are counted and never stop the job", "[integration]
       run_job({"--conf", "spate.source.prefilter=false"}, cluster.SinkDir("out-all"));
   INFO("--status without the pre-filter:\n" << all);
   CHECK(StatusNumber(all, "malformed:") == malformed);
+  // They can be inspected: the newest few, with where they are in Kafka and why they failed.
+  CHECK(Contains(all, "bad record: malformed ("));
+  const proto::JobStatus st = cluster.GetJob(last_job, 0).status();
+  REQUIRE(st.recent_samples_size() > 0);
+  for (const auto& s : st.recent_samples()) {
+    CHECK(s.kind() == "malformed");
+    CHECK_FALSE(s.reason().empty());
+    CHECK(s.partition() >= 0);
+    CHECK(s.partition() < 4);
+    CHECK(s.offset() >= 0);
+  }
 }
 
 TEST_CASE("records behind the watermark are dropped and counted", "[integration]") {
@@ -319,6 +332,8 @@ TEST_CASE("records behind the watermark are dropped and counted", "[integration]
   INFO("--status:\n" << status << cluster.Logs());
   REQUIRE(counted);
   CHECK(StatusNumber(status, "late rows:") == kLate);
+  CHECK(Contains(status, "bad record: late"));
+  CHECK(Contains(status, "user_late"));
   // The batch that read them ran with a watermark well past their window.
   const proto::GetJobReply progress = cluster.GetJob(job);
   for (const auto& b : progress.history()) {

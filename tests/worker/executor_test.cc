@@ -42,7 +42,7 @@ class VectorReader : public PartitionReader {
  public:
   explicit VectorReader(std::shared_ptr<const Topic> topic) : topic_(std::move(topic)) {}
   Status ReadRange(const std::string& topic, int32_t partition, int64_t start, int64_t end,
-                   const std::function<void(std::string_view)>& fn) override {
+                   const RecordFn& fn) override {
     auto it = topic_->find(partition);
     if (it == topic_->end()) {
       return Status::Unavailable("partition " + std::to_string(partition) + " of " + topic +
@@ -52,7 +52,7 @@ class VectorReader : public PartitionReader {
       return Status::Unavailable("offsets beyond the end of partition " +
                                  std::to_string(partition));
     }
-    for (int64_t o = start; o < end; ++o) fn(it->second[static_cast<size_t>(o)]);
+    for (int64_t o = start; o < end; ++o) fn(o, it->second[static_cast<size_t>(o)]);
     return Status::OK();
   }
 

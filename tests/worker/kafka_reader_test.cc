@@ -48,8 +48,8 @@ std::string MakeTopic(int partitions, int count) {
 std::vector<std::string> Read(PartitionReader* reader, const std::string& topic, int32_t p,
                               int64_t start, int64_t end) {
   std::vector<std::string> out;
-  Status s =
-      reader->ReadRange(topic, p, start, end, [&](std::string_view v) { out.emplace_back(v); });
+  Status s = reader->ReadRange(topic, p, start, end,
+                               [&](int64_t, std::string_view v) { out.emplace_back(v); });
   INFO(s.ToString());
   REQUIRE(s.ok());
   return out;
@@ -92,7 +92,7 @@ TEST_CASE("the Kafka reader serves tasks on different partitions at the same tim
     tasks.push_back(std::async(std::launch::async, [&, p] {
       std::vector<std::string> out;
       Status s = (*reader)->ReadRange(topic, p, 0, 20000,
-                                      [&](std::string_view v) { out.emplace_back(v); });
+                                      [&](int64_t, std::string_view v) { out.emplace_back(v); });
       return std::make_pair(s, out);
     }));
   }
@@ -108,7 +108,7 @@ TEST_CASE("the Kafka reader fails clearly on missing partitions and offsets", "[
   const std::string topic = MakeTopic(1, 100);
   auto reader = MakeKafkaReader(Bootstrap(), topic, {}, 3'000);
   REQUIRE(reader.ok());
-  auto ignore = [](std::string_view) {};
+  auto ignore = [](int64_t, std::string_view) {};
   Status missing = (*reader)->ReadRange(topic, 5, 0, 10, ignore);
   CHECK_FALSE(missing.ok());
   CHECK_THAT(missing.message(), Catch::Contains("partition 5"));

@@ -278,6 +278,34 @@ TEST_CASE("late records are dropped and counted; window end equal to the waterma
   CHECK(s.max_event_time_ms == kW + 19'999);
 }
 
+TEST_CASE("the first malformed and late records are kept for inspection", "[unit]") {
+  const int64_t watermark = kW + 10'000;
+  Stage1Aggregator agg(CrashPlan(), watermark, 16, 2, /*prefilter=*/false);
+  for (int i = 0; i < 5; ++i) agg.Add("{not json crash", 100 + i);
+  for (int i = 0; i < 5; ++i) agg.Add(Crash(kW + i, "user_late"), 200 + i);
+  agg.Add(Crash(kW + 10'000, "user_a"), 300);
+  const auto& samples = agg.samples();
+  REQUIRE(samples.size() == 2 * Stage1Aggregator::kMaxSamples);
+  CHECK(samples[0].kind() == "malformed");
+  CHECK(samples[0].reason() == "not_json");
+  CHECK(samples[0].offset() == 100);
+  CHECK(samples[0].value() == "{not json crash");
+  CHECK(samples[2].offset() == 102);
+  const auto& late = samples[Stage1Aggregator::kMaxSamples];
+  CHECK(late.kind() == "late");
+  CHECK(late.offset() == 200);
+  CHECK(late.event_time_ms() == kW);
+  CHECK(late.watermark_ms() == watermark);
+  CHECK(agg.stats().malformed == 5);
+  CHECK(agg.stats().late == 5);
+  // A huge value is cut.
+  Stage1Aggregator big(CrashPlan(), watermark, 16, 2, false);
+  big.Add(std::string(10'000, 'x'), 1);
+  REQUIRE(big.samples().size() == 1);
+  CHECK(big.samples()[0].value().size() == Stage1Aggregator::kMaxSampleBytes);
+  CHECK(big.samples()[0].truncated());
+}
+
 TEST_CASE("an end-of-time watermark makes every record late", "[unit]") {
   Stage1Aggregator agg(CrashPlan(), kMax, 16, 2);
   agg.Add(Crash(kW, "user_a"));
