@@ -326,9 +326,13 @@ spate::Status JobRunner::Admit() {
   return spate::Status::OK();
 }
 
-spate::Result<bool> JobRunner::AddExecutors(int count) {
-  auto placement = PlaceExecutors(ctx_.registry->Snapshot(), count, spec_.executor_cores(),
-                                  spec_.executor_memory_bytes());
+spate::Result<bool> JobRunner::AddExecutors(int count, const std::string& only_worker) {
+  auto workers = ctx_.registry->Snapshot();
+  if (!only_worker.empty()) {
+    std::erase_if(workers, [&](const WorkerRecord& w) { return w.id != only_worker; });
+  }
+  auto placement =
+      PlaceExecutors(workers, count, spec_.executor_cores(), spec_.executor_memory_bytes());
   if (!placement.ok()) {
     if (executors_.empty()) {
       SetState(resumed_ || next_batch_ > 0 ? proto::RECOVERING : proto::WAITING,
@@ -410,6 +414,7 @@ spate::Status JobRunner::EnsureExecutors(int64_t batch_id) {
   auto lost = DropLostExecutors();
   bool changed = !lost.empty();
   if (changed) {
+    if (!recovering_since_) recovering_since_ = std::chrono::steady_clock::now();
     std::string who;
     for (const auto& w : lost) who += (who.empty() ? "" : ", ") + w;
     SetState(proto::RECOVERING, "worker " + who +
@@ -428,8 +433,53 @@ spate::Status JobRunner::EnsureExecutors(int64_t batch_id) {
       changed = changed || added;
     }
   }
+  if (!changed) changed = SpreadOut();
   if (changed) Reassign();
   return spate::Status::OK();
+}
+
+bool JobRunner::SpreadOut() {
+  if (spec_.checkpoint_dir().empty() ||
+      static_cast<int>(executors_.size()) < spec_.num_executors()) {
+    return false;
+  }
+  auto it = spec_.conf().find("spate.scheduler.spread-out");
+  if (it != spec_.conf().end() && it->second == "false") return false;
+  std::map<std::string, int> held;  // worker id -> this job's executors on it
+  for (const auto& e : executors_) ++held[e.worker_id()];
+  const proto::ExecutorAssignment* crowded = nullptr;
+  for (const auto& e : executors_)
+    if (held[e.worker_id()] >= 2) crowded = &e;  // the last one on a crowded worker
+  if (!crowded) return false;
+  std::string idle;
+  for (const auto& w : ctx_.registry->Snapshot()) {
+    if (w.alive && !held.count(w.id) && w.free_cores() >= spec_.executor_cores() &&
+        w.free_memory() >= spec_.executor_memory_bytes()) {
+      idle = w.id;
+      break;
+    }
+  }
+  if (idle.empty()) return false;
+  // Launch first: if it fails, nothing moved.
+  const proto::ExecutorAssignment moved = *crowded;
+  auto added = AddExecutors(1, idle);
+  if (!added.ok() || !*added) return false;
+  proto::StopExecutorRequest req;
+  req.set_job_id(job_id_);
+  req.set_executor_id(moved.executor_id());
+  proto::StopExecutorReply reply;
+  auto ctx = MakeContext(std::chrono::seconds(2));
+  (void)ctx_.clients->For(moved.address())->StopExecutor(ctx.get(), req, &reply);
+  ctx_.registry->Release(moved.worker_id(), moved.cores(), moved.memory_bytes());
+  std::erase_if(executors_, [&](const proto::ExecutorAssignment& e) {
+    return e.executor_id() == moved.executor_id();
+  });
+  spdlog::info("job {}: spreading out: executor {} on {} replaced by {} on {}", job_id_,
+               moved.executor_id(), moved.worker_id(), executors_.back().executor_id(), idle);
+  SetState(proto::RUNNING, "spread out: executor " + moved.executor_id() + " moved from " +
+                               moved.worker_id() + " to " + idle +
+                               " (its key groups restored from the checkpoint)");
+  return true;
 }
 
 spate::Status JobRunner::WritePlan(const proto::BatchPlan& plan) {
@@ -604,6 +654,11 @@ spate::Status JobRunner::RunBatches() {
     }
     if (kill_) break;
     if (!s.ok()) return s.WithContext("batch " + std::to_string(plan.batch_id()));
+    // A loss found between batches (no failed attempt) is a recovery too.
+    if (recovering_since_ && (!trouble_since || *recovering_since_ < *trouble_since)) {
+      trouble_since = recovering_since_;
+    }
+    recovering_since_.reset();
     if (trouble_since) {
       std::lock_guard<std::mutex> lock(mu_);
       status_.set_recoveries(status_.recoveries() + 1);

@@ -70,7 +70,15 @@ class JobRunner {
   spate::Status Admit();
   /// Places and launches `count` more executors; false (and nothing changed) when the cluster
   /// cannot host them now.
-  spate::Result<bool> AddExecutors(int count);
+  /// Places and launches `count` executors (on `only_worker` when given).
+  spate::Result<bool> AddExecutors(int count, const std::string& only_worker = "");
+  /// Spreads the job out again, as placement does at submission: when a worker holds two or
+  /// more of its executors while a live worker with room holds none (a lost worker came back,
+  /// one joined), moves one executor there; its key groups are restored from the checkpoint.
+  /// Only with a checkpoint dir. Returns whether it moved one.
+  bool SpreadOut();
+  /// When the job began recovering from lost executors found between batches.
+  std::optional<std::chrono::steady_clock::time_point> recovering_since_;
   /// Drops executors whose worker was declared lost; returns the lost workers' ids.
   std::vector<std::string> DropLostExecutors();
   /// Before a batch (attempt): replaces lost executors, and brings the job back to its

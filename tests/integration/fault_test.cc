@@ -387,6 +387,65 @@ TEST_CASE(
 }
 
 TEST_CASE(
+    "after a worker loss squeezed a streaming job onto the survivor, a worker that joins gets "
+    "one of its executors back and the rows stay exact",
+    "[fault]") {
+  Data();
+  Cluster cluster;
+  // Two cores per worker: the survivor can take the lost executor, so the job is at full
+  // strength on one worker when another joins; it spreads out again, as at submission.
+  ClusterOptions options;
+  options.worker_timeout = "2s";
+  cluster.Start(options);
+  const std::string sink = cluster.SinkDir("out");
+  const std::string checkpoint = cluster.SinkDir("checkpoint");
+  const std::string job = cluster.SubmitDetached(JobArgs(sink, checkpoint, kStreaming));
+  REQUIRE(WaitBatches(cluster, job, 5, seconds(60)));
+  proto::JobStatus st = JobStatusOf(cluster, job);
+  REQUIRE(st.executors_size() == 2);
+  const int victim = WorkerOf(cluster, st.executors(1), options.workers);
+  REQUIRE(victim >= 0);
+  cluster.KillWorker(victim, /*delete_work_dir=*/true);
+  int workers = options.workers;
+  auto on_workers = [&] {
+    std::set<int> ws;
+    const proto::JobStatus now = JobStatusOf(cluster, job);
+    for (const auto& e : now.executors()) ws.insert(WorkerOf(cluster, e, workers));
+    return ws;
+  };
+  bool squeezed = WaitFor(
+      [&] {
+        auto s = JobStatusOf(cluster, job);
+        return s.executors_size() == 2 && on_workers().size() == 1 && s.recoveries() >= 1;
+      },
+      seconds(60), milliseconds(50));
+  INFO("--status:\n" << cluster.StatusText(job) << cluster.Logs(40));
+  REQUIRE(squeezed);
+
+  const int added = cluster.AddWorker();
+  workers = added + 1;
+  const auto joined_at = Clock::now();
+  bool spread = WaitFor([&] { return on_workers().count(added) == 1 && on_workers().size() == 2; },
+                        seconds(60), milliseconds(50));
+  INFO("--status:\n" << cluster.StatusText(job) << cluster.Logs(40));
+  REQUIRE(spread);
+  WARN("worker-" << added << " joined: it held one of the job's executors " << MsSince(joined_at)
+                 << " ms later");
+  CHECK(Contains(cluster.MasterLog(), "spreading out"));
+  // It does real work: batches after the move read partitions and key groups there.
+  REQUIRE(
+      WaitBatches(cluster, job, JobStatusOf(cluster, job).batches_committed() + 3, seconds(60)));
+
+  DrainWhenAllCommitted(cluster, job, checkpoint);
+  RequireOracleRows(ReadSinkDir(sink), cluster);
+  const std::string status = cluster.StatusText(job);
+  INFO("--status:\n" << status);
+  CHECK(StatusNumber(status, "input rows:") == kRecords);
+  CHECK(JobStatusOf(cluster, job).restored_state_rows() > 0);
+  RequireCommitLogExact(checkpoint);
+}
+
+TEST_CASE(
     "worker kill -9 in the middle of back-to-back available-now batches leaves the survivor all "
     "the work and the attached client the oracle rows",
     "[fault]") {
