@@ -464,13 +464,7 @@ bool JobRunner::SpreadOut() {
   const proto::ExecutorAssignment moved = *crowded;
   auto added = AddExecutors(1, idle);
   if (!added.ok() || !*added) return false;
-  proto::StopExecutorRequest req;
-  req.set_job_id(job_id_);
-  req.set_executor_id(moved.executor_id());
-  proto::StopExecutorReply reply;
-  auto ctx = MakeContext(std::chrono::seconds(2));
-  (void)ctx_.clients->For(moved.address())->StopExecutor(ctx.get(), req, &reply);
-  ctx_.registry->Release(moved.worker_id(), moved.cores(), moved.memory_bytes());
+  StopExecutor(moved);
   std::erase_if(executors_, [&](const proto::ExecutorAssignment& e) {
     return e.executor_id() == moved.executor_id();
   });
@@ -498,16 +492,18 @@ spate::Status JobRunner::WriteCommit(const proto::BatchCommit& commit) {
   return ctx_.meta->WriteCommit(job_id_, commit);
 }
 
+void JobRunner::StopExecutor(const proto::ExecutorAssignment& a) {
+  proto::StopExecutorRequest req;
+  req.set_job_id(job_id_);
+  req.set_executor_id(a.executor_id());
+  proto::StopExecutorReply reply;
+  auto ctx = MakeContext(std::chrono::seconds(2));
+  (void)ctx_.clients->For(a.address())->StopExecutor(ctx.get(), req, &reply);  // best effort
+  ctx_.registry->Release(a.worker_id(), a.cores(), a.memory_bytes());
+}
+
 void JobRunner::ReleaseExecutors() {
-  for (const auto& a : executors_) {
-    proto::StopExecutorRequest req;
-    req.set_job_id(job_id_);
-    req.set_executor_id(a.executor_id());
-    proto::StopExecutorReply reply;
-    auto ctx = MakeContext(std::chrono::seconds(2));
-    (void)ctx_.clients->For(a.address())->StopExecutor(ctx.get(), req, &reply);
-    ctx_.registry->Release(a.worker_id(), a.cores(), a.memory_bytes());
-  }
+  for (const auto& a : executors_) StopExecutor(a);
   executors_.clear();
 }
 

@@ -93,6 +93,8 @@ class JobRunner {
   spate::Status WriteCommit(const proto::BatchCommit& commit);
   bool AnyExecutorLost();
   void ReleaseExecutors();
+  /// Asks the executor's worker to stop it (best effort) and releases its resources.
+  void StopExecutor(const proto::ExecutorAssignment& a);
   void SetState(proto::JobState state, const std::string& message);
   bool Interruptible(std::chrono::milliseconds wait);
   const proto::ExecutorAssignment* OwnerOfKafkaPartition(int32_t p) const;
