@@ -8,11 +8,13 @@
 #      --trigger available-now and a file sink on the shared volume: rows == the oracle's;
 #   3. a streaming job under load from the `loadgen` service; `docker kill` of a worker that
 #      runs one of its executors: the API shows the worker LOST and its executors moved, the
-#      job commits again; load stopped, job drained: rows == the oracle's over the topic;
+#      job commits again and is RUNNING; load stopped, job drained: rows == the oracle's over
+#      the topic;
 #   4. a network cut: `docker network disconnect` of a worker running an executor of a new
-#      streaming job, longer than the master's worker timeout; the job commits during the cut;
-#      reconnected, the worker is ALIVE again and is given executors again (in the same job or
-#      in a job submitted after it rejoined); both jobs drained: rows == the oracle's;
+#      streaming job, longer than the master's worker timeout; the job commits during the cut
+#      and is RUNNING again; reconnected, the worker is ALIVE again and is given executors
+#      again (in the same job or in a job submitted after it rejoined); both jobs drained:
+#      rows == the oracle's;
 #   5. `down -v` (also on failure, from the EXIT trap), nothing of the project left in the
 #      daemon, the daemon stopped by its PID when this test started it.
 #
@@ -27,7 +29,7 @@
 #                                /tmp/spate-docker; its images make the next run fast)
 #   SPATE_BASE_CACHE             base-image tarballs (deploy/base-images.sh)
 #   SPATE_COMPOSE_PROJECT        compose project name (default spatetest)
-#   SPATE_COMPOSE_WORKER_TIMEOUT the master's --worker-timeout (default 5s)
+#   SPATE_COMPOSE_WORKER_TIMEOUT the master's --worker-timeout, Ns or Nms (default 5s)
 #   SPATE_COMPOSE_RATE           records/s of the loadgen service (default 5000)
 #   SPATE_COMPOSE_WORK           scratch directory for logs and rows (default: mktemp -d;
 #                                removed after a pass unless SPATE_COMPOSE_KEEP=1)
@@ -435,7 +437,11 @@ figure "cut -> next committed batch" "$(secs "$t_cut" "$t_cut_back")"
 figure "cut -> job RUNNING in the API" "$(secs "$t_cut" "$t_cut_running")"
 log "job $job2 now on $(job_workers "$job2" | tr '\n' ' ')— $(q "jobs/$job2" 'd["message"]')"
 # The cut lasts at least twice the worker timeout.
-hold_ms=$(($(sed 's/s$//' <<<"$worker_timeout") * 2000))
+case "$worker_timeout" in
+  *ms) hold_ms=$((${worker_timeout%ms} * 2)) ;;
+  *s) hold_ms=$((${worker_timeout%s} * 2000)) ;;
+  *) fail "SPATE_COMPOSE_WORKER_TIMEOUT must be like 5s or 5000ms, not $worker_timeout" ;;
+esac
 while [ $(($(now_ms) - t_cut)) -lt "$hold_ms" ]; do sleep 0.5; done
 alias_args=()
 for a in $aliases; do alias_args+=(--alias "$a"); done
@@ -459,7 +465,7 @@ while [ "$(now_ms)" -lt "$deadline" ]; do
   fi
   sleep 0.5
 done
-log "job $job2 executors 15 s after the rejoin: $(q "jobs/$job2" '[(e["executorId"], e["workerId"], e["kafkaPartitions"], e["keyGroups"]) for e in d["executors"]]')"
+log "job $job2 executors $(secs "$t_rejoined" "$(now_ms)") s after the rejoin: $(q "jobs/$job2" '[(e["executorId"], e["workerId"], e["kafkaPartitions"], e["keyGroups"]) for e in d["executors"]]')"
 log "workers: $(q workers '[(w["id"], w["state"], w["coresUsed"], [e["executorId"] for e in w["executors"]]) for w in d]')"
 log "rejoined worker given executors of the running job $job2: $same_job"
 # Then a job submitted now, taking every free core, so that the placement must use it.
