@@ -164,7 +164,9 @@ int Attach(MasterClient& master, const std::string& job_id, bool print_tables, b
         return 130;
       }
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    // Short: the end of an available-now job is seen within 50 ms (200 ms added 0.1 s on
+    // average to a 2 s catch-up of 10 M records).
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 }
 

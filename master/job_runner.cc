@@ -357,6 +357,7 @@ spate::Result<bool> JobRunner::AddExecutors(int count, const std::string& only_w
     req.set_job_id(job_id_);
     *req.mutable_spec() = spec_;
     *req.mutable_executor() = a;
+    req.set_topic_partitions(kafka_partitions_);
     proto::LaunchExecutorReply reply;
     auto ctx = MakeContext(kControlTimeout);
     s = FromGrpcStatus(ctx_.clients->For(a.address())->LaunchExecutor(ctx.get(), req, &reply),

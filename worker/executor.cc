@@ -75,8 +75,12 @@ Result<std::unique_ptr<Executor>> Executor::Make(const proto::LaunchExecutorRequ
     // speed). librdkafka 2.0 pauses a partition whose queue holds queued.min.messages and may
     // resume it up to a second later when nothing else is fetching, so the byte limit is the
     // one that binds.
-    const int64_t per_partition_kb = std::clamp<int64_t>(
-        memory / 16 / std::max(1, a.kafka_partitions_size()) / 1024, 4 << 10, 2'097'151);
+    // The executor's share of the topic's partitions (it learns which ones from its tasks).
+    const int executors = std::max(1, request.spec().num_executors());
+    const int partitions = std::max(
+        {1, a.kafka_partitions_size(), (request.topic_partitions() + executors - 1) / executors});
+    const int64_t per_partition_kb =
+        std::clamp<int64_t>(memory / 16 / partitions / 1024, 4 << 10, 2'097'151);
     overrides["queued.min.messages"] = "1000000";
     overrides["queued.max.messages.kbytes"] = std::to_string(per_partition_kb);
     for (const auto& [k, v] : request.spec().conf()) {
