@@ -35,6 +35,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/consumer_common.h"
 #include "common/config.h"
 #include "common/kafka_util.h"
 #include "common/log_record.h"
@@ -182,15 +183,6 @@ void ConsumeAll(const std::string& bootstrap, const std::string& topic,
   rd_kafka_consumer_close(rk);
 }
 
-// User + system CPU time of this process so far: on a shared machine, CPU per record is a
-// steadier figure than wall time.
-double CpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
 int Run(int argc, char** argv) {
   CLI::App app(
       "spate-bare-consumer: reads a whole Kafka topic with bare librdkafka consumers, as fast as\n"
@@ -241,14 +233,7 @@ int Run(int argc, char** argv) {
 
   std::map<std::string, std::string> conf = TunedDefaults();
   conf["group.id"] = "spate-bare-consumer";
-  for (const auto& kv : overrides) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::fprintf(stderr, "spate-bare-consumer: -X expects key=value, got '%s'\n", kv.c_str());
-      return 2;
-    }
-    conf[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  if (!spate::bench::ApplyOverrides(overrides, "spate-bare-consumer", &conf)) return 2;
 
   std::vector<spate::PartitionOffsets> offsets;
   {
@@ -274,7 +259,7 @@ int Run(int argc, char** argv) {
   }
 
   std::vector<ThreadResult> results(work.size());
-  const double cpu_start = CpuSeconds();
+  const double cpu_start = spate::bench::CpuSeconds();
   const auto start = Clock::now();
   {
     std::vector<std::thread> pool;
@@ -286,7 +271,7 @@ int Run(int argc, char** argv) {
     for (auto& th : pool) th.join();
   }
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
-  const double cpu = CpuSeconds() - cpu_start;
+  const double cpu = spate::bench::CpuSeconds() - cpu_start;
 
   int64_t records = 0, bytes = 0, errors = 0, parsed = 0, malformed = 0, checksum = 0;
   double seconds = 0;  // until the last record, not counting the consumers' close

@@ -85,8 +85,9 @@ class KafkaPartitionStreams : public PartitionReader {
            bootstrap_;
   }
 
-  // Takes one message: true when it ends the range. Fails on errors that make the range
-  // unreadable.
+  // Takes one message of the range ending at `end`: passes a record in it to `fn`; sets *keep
+  // for a record past `end` (the next range starts with it). Fails on errors that make the
+  // range unreadable.
   Status Take(int32_t partition, Stream* s, rd_kafka_message_t* m, int64_t end, const RecordFn& fn,
               bool* keep) {
     *keep = false;

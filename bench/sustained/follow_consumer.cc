@@ -34,6 +34,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/consumer_common.h"
 #include "common/config.h"
 #include "common/kafka_util.h"
 #include "common/logging.h"
@@ -144,13 +145,6 @@ void Follow(const std::string& bootstrap, const std::string& topic,
   rd_kafka_consumer_close(rk);
 }
 
-double CpuSeconds() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-         static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
 int64_t Percentile(const std::vector<int64_t>& hist, int64_t total, double q) {
   if (total == 0) return -1;
   const auto rank = static_cast<int64_t>(q * static_cast<double>(total - 1));
@@ -212,14 +206,7 @@ int Run(int argc, char** argv) {
       {"enable.partition.eof", "false"},     {"client.id", "spate-follow-consumer"},
       {"group.id", "spate-follow-consumer"},
   };
-  for (const auto& kv : overrides) {
-    size_t eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      std::fprintf(stderr, "spate-follow-consumer: -X expects key=value, got '%s'\n", kv.c_str());
-      return 2;
-    }
-    conf[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
+  if (!spate::bench::ApplyOverrides(overrides, "spate-follow-consumer", &conf)) return 2;
 
   int partition_count = 0;
   {
@@ -249,7 +236,7 @@ int Run(int argc, char** argv) {
   const auto start = Clock::now();
   const auto deadline =
       *duration_ms > 0 ? start + std::chrono::milliseconds(*duration_ms) : Clock::time_point::max();
-  const double cpu_start = CpuSeconds();
+  const double cpu_start = spate::bench::CpuSeconds();
   Shared shared;
   std::vector<ThreadResult> results(work.size());
   std::vector<std::thread> pool;
@@ -269,7 +256,7 @@ int Run(int argc, char** argv) {
   g_stop.store(true);
   for (auto& th : pool) th.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  const double cpu = CpuSeconds() - cpu_start;
+  const double cpu = spate::bench::CpuSeconds() - cpu_start;
 
   int rc = 0;
   int64_t records = 0, bytes = 0, errors = 0;
