@@ -5,7 +5,9 @@
 #include <CLI/CLI.hpp>
 #include <atomic>
 #include <csignal>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <thread>
 
@@ -17,6 +19,7 @@
 #include "master/master.h"
 #include "master/sink.h"
 #include "proto/spate.grpc.pb.h"
+#include "sql/sql.h"
 #include "worker/worker.h"
 
 namespace spate::client {
@@ -37,6 +40,17 @@ Result<int64_t> ParsePositive(const std::string& key, const std::string& value) 
   }
   if (v <= 0) return Status::InvalidArgument(key + " must be positive");
   return v;
+}
+
+Result<std::string> ReadFileToString(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return Status::NotFound("cannot read " + path + ": " + std::strerror(errno));
+  std::string out;
+  char buf[1 << 16];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) out.append(buf, n);
+  std::fclose(f);
+  return out;
 }
 
 std::string Rate(double v) {
@@ -125,7 +139,8 @@ int Attach(MasterClient& master, const std::string& job_id, bool print_tables, b
     last_contact = NowMs();
     warned = false;
     const auto& st = reply->status();
-    master::RowSchema schema{st.key_column(), st.count_column()};
+    master::RowSchema schema{st.key_column(), st.count_column(), {}};
+    for (const auto& o : st.spec().plan().outputs()) schema.columns.push_back(o.name());
     for (const auto& b : reply->results()) {
       if (print_tables) {
         std::vector<proto::ResultRow> rows(b.rows().begin(), b.rows().end());
@@ -295,6 +310,7 @@ int RunSubmit(int argc, char** argv) {
       "spate-submit: submit a job to a Spate cluster, or ask about jobs\n\n"
       "  spate-submit [options] JOB [job arguments]   (jobs: crash-detector, logs-processor;\n"
       "                                                 JOB --help lists a job's arguments)\n"
+      "  spate-submit [options] --sql-file FILE | --sql 'TEXT' [--explain]   (a SQL job)\n"
       "  spate-submit --master URL --status JOB | --list | --kill JOB | --stop JOB [--drain]",
       "spate-submit");
   std::string master = "spate://127.0.0.1:7077";
@@ -308,7 +324,8 @@ int RunSubmit(int argc, char** argv) {
   int64_t max_offsets = 0;
   std::string trigger = "processing-time=1s";
   std::string checkpoint_dir, sink = "console", name;
-  bool detach = false, list = false, drain = false, quiet = false;
+  bool detach = false, list = false, drain = false, quiet = false, explain = false;
+  std::string sql_text, sql_file;
   std::string status_job, kill_job, stop_job, log_level = "warn";
   app.add_option("--master", master, "spate://HOST:PORT, or local[N] to run in this process")
       ->capture_default_str();
@@ -333,6 +350,9 @@ int RunSubmit(int argc, char** argv) {
   app.add_option("--checkpoint-dir", checkpoint_dir, "where job state is checkpointed");
   app.add_option("--sink", sink, "console, file:DIR or kafka:TOPIC")->capture_default_str();
   app.add_option("--name", name, "a name for the job");
+  app.add_option("--sql", sql_text, "the job as a SQL script (Flink's dialect)");
+  app.add_option("--sql-file", sql_file, "the job as a SQL script in a file");
+  app.add_flag("--explain", explain, "print the plan of the SQL job and exit");
   app.add_flag("--detach", detach, "print the job id and return at once");
   app.add_flag("--quiet", quiet, "no progress lines on stderr when attached");
   app.add_option("--status", status_job, "print a job's state and progress");
@@ -357,6 +377,38 @@ int RunSubmit(int argc, char** argv) {
     std::fprintf(stderr, "spate-submit: %s\n", s.message().c_str());
     return code;
   };
+
+  // A SQL job is planned here first, so a bad script fails before anything starts.
+  const bool is_sql = !sql_text.empty() || !sql_file.empty();
+  proto::QueryPlan sql_plan;
+  if (is_sql) {
+    if (!sql_text.empty() && !sql_file.empty()) {
+      return fail(Status::InvalidArgument("give --sql or --sql-file, not both"), 2);
+    }
+    if (!rest.empty()) {
+      return fail(Status::InvalidArgument("a SQL job takes no job name or arguments (got '" +
+                                          rest.front() + "')"),
+                  2);
+    }
+    std::string where = "--sql";
+    if (!sql_file.empty()) {
+      auto text = ReadFileToString(sql_file);
+      if (!text.ok()) return fail(text.status().WithContext("--sql-file"), 2);
+      sql_text = std::move(*text);
+      where = sql_file;
+    }
+    sql::PlanOptions po;
+    po.default_bootstrap = bootstrap;
+    auto planned = sql::PlanScript(sql_text, po);
+    if (!planned.ok()) return fail(planned.status().WithContext(where), 2);
+    sql_plan = std::move(*planned);
+    if (explain) {
+      std::fputs(sql::ExplainPlan(sql_plan).c_str(), stdout);
+      return 0;
+    }
+  } else if (explain) {
+    return fail(Status::InvalidArgument("--explain needs --sql-file or --sql"), 2);
+  }
 
   // An in-process cluster for local[N].
   std::unique_ptr<master::MasterServer> local_master;
@@ -441,14 +493,19 @@ int RunSubmit(int argc, char** argv) {
     return 0;
   }
 
-  if (rest.empty()) {
+  if (rest.empty() && !is_sql) {
     return fail(Status::InvalidArgument("no job given (jobs: crash-detector, logs-processor; "
-                                        "see --help)"),
+                                        "or --sql-file; see --help)"),
                 2);
   }
-  spec.set_job_name(rest.front());
-  for (size_t i = 1; i < rest.size(); ++i) spec.add_job_args(rest[i]);
-  {
+  if (is_sql) {
+    spec.set_job_name("sql");
+    spec.set_sql(sql_text);
+  } else {
+    spec.set_job_name(rest.front());
+    for (size_t i = 1; i < rest.size(); ++i) spec.add_job_args(rest[i]);
+  }
+  if (!is_sql) {
     auto plan = jobs::BuildJob(spec.job_name(), {rest.begin() + 1, rest.end()});
     if (!plan.ok()) {
       bool help = plan.status().message().find("Usage:") != std::string::npos ||
@@ -470,10 +527,15 @@ int RunSubmit(int argc, char** argv) {
   spec.set_topic(topic);
   spec.set_starting_offsets(starting_offsets);
   spec.set_max_offsets_per_trigger(max_offsets);
-  spec.set_trigger(trigger);
+  // A SQL job's tables name its source and sink; --trigger available-now still bounds it.
+  spec.set_trigger(!is_sql || app.count("--trigger") > 0 ? trigger : "");
   spec.set_checkpoint_dir(checkpoint_dir);
   spec.set_sink(sink);
-  spec.set_app_name(name.empty() ? spec.job_name() : name);
+  if (is_sql) {
+    spec.set_topic(sql_plan.source().topic());
+    spec.set_sink(sql_plan.sink().connector() == "print" ? "console" : "");
+  }
+  spec.set_app_name(name.empty() ? (is_sql ? sql::DescribePlan(sql_plan) : spec.job_name()) : name);
 
   proto::SubmitJobRequest req;
   *req.mutable_spec() = spec;
@@ -489,7 +551,7 @@ int RunSubmit(int argc, char** argv) {
   if (!quiet) std::fprintf(stderr, "submitted %s\n", reply.job_id().c_str());
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
-  return Attach(client, reply.job_id(), sink == "console", quiet);
+  return Attach(client, reply.job_id(), spec.sink() == "console", quiet);
 }
 
 }  // namespace spate::client

@@ -22,4 +22,17 @@ const std::vector<JobInfo>& ListJobs();
 /// `--help` among the arguments: InvalidArgument whose message is the job's usage.
 Result<CompiledPlan> BuildJob(const std::string& name, const std::vector<std::string>& args);
 
+/// Where a shipped job reads and writes: spate-submit's cluster flags.
+struct JobSources {
+  std::string bootstrap;
+  std::string topic;
+  std::string starting_offsets = "latest";  ///< "earliest" | "latest"
+  std::string sink = "console";             ///< "console" | "file:DIR" | "kafka:TOPIC"
+};
+
+/// The SQL script of shipped job `name` (jobs/<name>.sql) with its fields filled from the job's
+/// arguments (as BuildJob takes them) and `sources`. Errors as BuildJob's.
+Result<std::string> RenderJobSql(const std::string& name, const std::vector<std::string>& args,
+                                 const JobSources& sources);
+
 }  // namespace spate::jobs

@@ -311,8 +311,10 @@ spate::Status JobRunner::Admit() {
   // Topic layout first: it decides how many stage-1 tasks there are.
   SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec_.bootstrap()));
   SPATE_ASSIGN_OR_RETURN(kafka_partitions_, PartitionCount(kafka.get(), spec_.topic(), 10'000));
-  SPATE_ASSIGN_OR_RETURN(sink_, MakeSink(spec_.sink(), {plan_.key_column, plan_.count_column},
-                                         spec_.bootstrap(), spec_.checkpoint_dir()));
+  RowSchema schema{plan_.key_column, plan_.count_column, {}};
+  for (const auto& o : spec_.plan().outputs()) schema.columns.push_back(o.name());
+  SPATE_ASSIGN_OR_RETURN(sink_, MakeSink(spec_.sink(), schema, spec_.bootstrap(),
+                                         spec_.checkpoint_dir()));
   if (resumed_) SetState(proto::RECOVERING, "resuming: waiting for executors");
   while (!kill_) {
     SPATE_ASSIGN_OR_RETURN(bool placed, AddExecutors(spec_.num_executors()));
@@ -678,7 +680,9 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
                                   int64_t planning_ms) {
   const auto batch_started = std::chrono::steady_clock::now();
   const int64_t task_timeout_ms = ConfDurationMs(spec_, "spate.task.timeout", 600'000);
-  const int S = spec_.shuffle_partitions();
+  // A stateless SQL query runs in stage 1 alone: no shuffle, no stage 2.
+  const bool stateless = spec_.has_plan() && !spec_.plan().aggregate();
+  const int S = stateless ? 0 : spec_.shuffle_partitions();
   auto cancel = [this] { return kill_.load() || AnyExecutorLost(); };
 
   // Stage 1: one task per Kafka partition with data, on the executor that owns it.
@@ -763,17 +767,29 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     for (const auto& row : c.reply.rows()) rows.push_back(row);
     restored_rows += c.reply.restored_rows();
   }
-  std::sort(rows.begin(), rows.end(), [](const proto::ResultRow& a, const proto::ResultRow& b) {
-    if (a.window_start_ms() != b.window_start_ms())
-      return a.window_start_ms() < b.window_start_ms();
-    if (a.count() != b.count()) return a.count() > b.count();
-    return a.key() < b.key();
-  });
+  for (const auto& c : s1) {
+    for (const auto& json : c.reply.rows()) {
+      auto& r = rows.emplace_back();
+      r.set_json(json);
+      r.set_window_start_ms(INT64_MIN);
+      r.set_window_end_ms(INT64_MIN);
+    }
+  }
+  if (!stateless) {
+    std::sort(rows.begin(), rows.end(), [](const proto::ResultRow& a, const proto::ResultRow& b) {
+      if (a.window_start_ms() != b.window_start_ms())
+        return a.window_start_ms() < b.window_start_ms();
+      if (a.count() != b.count()) return a.count() > b.count();
+      if (a.key() != b.key()) return a.key() < b.key();
+      return a.json() < b.json();
+    });
+  }
   SPATE_RETURN_IF_ERROR(
       sink_->WriteBatch(plan.batch_id(), rows).WithContext("sink " + sink_->Describe()));
   const int64_t sunk_ms = NowMs();
   int64_t result_latency_ms = -1;
   for (const auto& row : rows) {
+    if (row.window_end_ms() == INT64_MIN) continue;  // a stateless query's row: no window
     result_latency_ms = std::max(result_latency_ms, ResultLatency(row.window_end_ms(), sunk_ms));
   }
 

@@ -13,6 +13,7 @@
 #include "common/rpc.h"
 #include "jobs/registry.h"
 #include "master/sink.h"
+#include "sql/sql.h"
 
 namespace spate::master {
 namespace {
@@ -44,9 +45,56 @@ std::string JobIdStamp(int64_t now_ms, int n) {
 
 }  // namespace
 
+Status PlanSqlJob(proto::JobSpec* spec) {
+  sql::PlanOptions options;
+  options.default_bootstrap = spec->bootstrap();
+  SPATE_ASSIGN_OR_RETURN(proto::QueryPlan plan, sql::PlanScript(spec->sql(), options));
+  const auto& src = plan.source();
+  // The script's tables say where to read and write; flags fill only what it leaves open.
+  spec->set_topic(src.topic());
+  spec->set_bootstrap(src.bootstrap());
+  spec->set_starting_offsets(src.startup_mode() == "latest-offset" ? "latest" : "earliest");
+  if (src.bounded()) spec->set_trigger("available-now");
+  const auto& sink = plan.sink();
+  if (sink.connector() == "filesystem") {
+    spec->set_sink("file:" + sink.path());
+  } else if (sink.connector() == "kafka") {
+    spec->set_sink("kafka:" + sink.topic());
+  } else {
+    spec->set_sink("console");
+  }
+  if (spec->job_name().empty()) spec->set_job_name("sql");
+  *spec->mutable_plan() = std::move(plan);
+  return Status::OK();
+}
+
+Result<jobs::CompiledPlan> JobPlanOf(const proto::JobSpec& spec) {
+  if (!spec.has_plan()) {
+    std::vector<std::string> args(spec.job_args().begin(), spec.job_args().end());
+    return jobs::BuildJob(spec.job_name(), args);
+  }
+  // What the job runner needs of a SQL job's plan: the watermark delay and names for pages.
+  const auto& p = spec.plan();
+  jobs::CompiledPlan plan;
+  plan.watermark_delay_ms = p.watermark_delay_ms();
+  const auto& w = p.window();
+  plan.window_ms = w.kind() == proto::WINDOW_SESSION ? w.gap_ms() : w.size_ms();
+  std::string keys;
+  for (const auto& k : p.group_key_names()) keys += (keys.empty() ? "" : ",") + k;
+  plan.key_column = keys;
+  plan.count_column = p.aggregates_size() > 0 ? p.aggregates(0).text() : "";
+  plan.prefilter = p.prefilter();
+  plan.description = p.description().empty() ? sql::DescribePlan(p) : p.description();
+  return plan;
+}
+
 Status ValidateJobSpec(proto::JobSpec* spec) {
-  std::vector<std::string> args(spec->job_args().begin(), spec->job_args().end());
-  SPATE_RETURN_IF_ERROR(jobs::BuildJob(spec->job_name(), args).status());
+  if (!spec->sql().empty()) {
+    SPATE_RETURN_IF_ERROR(PlanSqlJob(spec));
+  } else {
+    std::vector<std::string> args(spec->job_args().begin(), spec->job_args().end());
+    SPATE_RETURN_IF_ERROR(jobs::BuildJob(spec->job_name(), args).status());
+  }
   if (spec->num_executors() <= 0) spec->set_num_executors(1);
   if (spec->executor_cores() <= 0) spec->set_executor_cores(1);
   if (spec->executor_memory_bytes() <= 0) spec->set_executor_memory_bytes(int64_t{1} << 30);
@@ -97,8 +145,7 @@ MasterHandler::MasterHandler(const MasterOptions& options, std::unique_ptr<MetaS
     }
     // A job the previous master was running resumes from its checkpoint's commit log once
     // workers have registered again.
-    std::vector<std::string> args(j.spec().job_args().begin(), j.spec().job_args().end());
-    auto plan = jobs::BuildJob(j.spec().job_name(), args);
+    auto plan = JobPlanOf(j.spec());
     if (!plan.ok()) {
       j.set_state(proto::FAILED);
       j.set_message("cannot resume: " + plan.status().message());
@@ -150,8 +197,7 @@ Status MasterHandler::HandleSubmitJob(const proto::SubmitJobRequest& request,
                                       proto::SubmitJobReply* reply) {
   proto::JobSpec spec = request.spec();
   SPATE_RETURN_IF_ERROR(ValidateJobSpec(&spec));
-  std::vector<std::string> args(spec.job_args().begin(), spec.job_args().end());
-  SPATE_ASSIGN_OR_RETURN(auto plan, jobs::BuildJob(spec.job_name(), args));
+  SPATE_ASSIGN_OR_RETURN(auto plan, JobPlanOf(spec));
   std::shared_ptr<JobRunner> runner;
   {
     std::lock_guard<std::mutex> lock(mu_);

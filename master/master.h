@@ -91,6 +91,13 @@ class MasterServer {
 /// message names the bad field. Checks the topic exists (bounded by a timeout).
 Status ValidateJobSpec(proto::JobSpec* spec);
 
+/// A SQL job (spec->sql set): plans the script into spec->plan and fills the spec's source,
+/// trigger and sink from its tables. InvalidArgument "line L, column C: ..." on a bad script.
+Status PlanSqlJob(proto::JobSpec* spec);
+
+/// What the job runner needs of a job's plan: a compiled job's, or a SQL job's summary.
+Result<jobs::CompiledPlan> JobPlanOf(const proto::JobSpec& spec);
+
 /// `spate-master` entry point: parses flags, runs until SIGINT/SIGTERM.
 int RunMaster(int argc, char** argv);
 

@@ -146,6 +146,7 @@ class KafkaSink : public Sink {
 }  // namespace
 
 std::string RowToJson(const proto::ResultRow& row, const RowSchema& schema) {
+  if (!row.json().empty()) return row.json();
   // nlohmann::json escapes the key, which comes from the outside world.
   return "{\"window_start\":\"" + FormatUtcSeconds(row.window_start_ms()) + "\",\"window_end\":\"" +
          FormatUtcSeconds(row.window_end_ms()) + "\"," + nlohmann::json(schema.key_column).dump() +
@@ -155,24 +156,43 @@ std::string RowToJson(const proto::ResultRow& row, const RowSchema& schema) {
 
 std::string FormatConsoleBatch(int64_t batch_id, const std::vector<proto::ResultRow>& rows,
                                const RowSchema& schema) {
-  std::vector<std::array<std::string, 3>> cells;
-  cells.push_back({"Interval", schema.key_column, schema.count_column});
-  for (const auto& r : rows) {
-    cells.push_back({"{" + FormatUtcSeconds(r.window_start_ms()) + ", " +
-                         FormatUtcSeconds(r.window_end_ms()) + "}",
-                     r.key(), std::to_string(r.count())});
+  std::vector<std::vector<std::string>> cells;
+  if (!schema.columns.empty()) {
+    // A SQL job's rows: one column per output column, strings bare, NULL as NULL.
+    cells.push_back(schema.columns);
+    for (const auto& r : rows) {
+      auto& line = cells.emplace_back();
+      nlohmann::ordered_json j = nlohmann::ordered_json::parse(r.json(), nullptr, false);
+      for (const auto& c : schema.columns) {
+        if (!j.is_object() || !j.contains(c) || j[c].is_null()) {
+          line.push_back("NULL");
+        } else if (j[c].is_string()) {
+          line.push_back(j[c].get<std::string>());
+        } else {
+          line.push_back(j[c].dump());
+        }
+      }
+    }
+  } else {
+    cells.push_back({"Interval", schema.key_column, schema.count_column});
+    for (const auto& r : rows) {
+      cells.push_back({"{" + FormatUtcSeconds(r.window_start_ms()) + ", " +
+                           FormatUtcSeconds(r.window_end_ms()) + "}",
+                       r.key(), std::to_string(r.count())});
+    }
   }
-  size_t width[3] = {0, 0, 0};
+  const size_t n = cells[0].size();
+  std::vector<size_t> width(n, 0);
   for (const auto& row : cells)
-    for (int i = 0; i < 3; ++i) width[i] = std::max(width[i], row[i].size());
+    for (size_t i = 0; i < n; ++i) width[i] = std::max(width[i], row[i].size());
   std::string sep = "+";
-  for (int i = 0; i < 3; ++i) sep += std::string(width[i], '-') + "+";
+  for (size_t i = 0; i < n; ++i) sep += std::string(width[i], '-') + "+";
   std::string out =
       "-------------------------------------------\nBatch: " + std::to_string(batch_id) +
       "\n-------------------------------------------\n" + sep + "\n";
   for (size_t r = 0; r < cells.size(); ++r) {
     out += "|";
-    for (int i = 0; i < 3; ++i) {
+    for (size_t i = 0; i < n; ++i) {
       out += cells[r][i] + std::string(width[i] - cells[r][i].size(), ' ') + "|";
     }
     out += "\n";

@@ -15,9 +15,11 @@ namespace spate::master {
 struct RowSchema {
   std::string key_column = "user_id";
   std::string count_column = "count";
+  /// SQL jobs: the output columns, in order (rows then carry their JSON: ResultRow.json).
+  std::vector<std::string> columns;
 };
 
-/// One result row as a JSON line (no newline):
+/// One result row as a JSON line (no newline): a SQL job's row as it carries it, or
 /// {"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11
 /// 14:43:00","user_id":"u","crash_count":5}
 std::string RowToJson(const proto::ResultRow& row, const RowSchema& schema);

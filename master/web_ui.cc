@@ -44,6 +44,42 @@ std::vector<const WebAsset*> AllWebAssets() {
 namespace web {
 namespace {
 
+// A SQL job's stages as the plan says them, a line each (the page's stage boxes show five).
+void PlanOperations(const proto::QueryPlan& p, nlohmann::json* stage1, nlohmann::json* stage2) {
+  auto cut = [](std::string t) {
+    if (t.size() > 42) t = t.substr(0, 41) + "…";
+    return t;
+  };
+  std::string cols;
+  for (const auto& c : p.source().columns()) cols += (cols.empty() ? "" : ", ") + c.name();
+  std::string where;
+  for (const auto& f : p.filters()) where += (where.empty() ? "" : " AND ") + f.text();
+  *stage1 = nlohmann::json::array();
+  stage1->push_back(cut("decode " + cols));
+  if (!p.prefilter().empty()) stage1->push_back(cut("pre-filter '" + p.prefilter() + "'"));
+  if (!where.empty()) stage1->push_back(cut("WHERE " + where));
+  *stage2 = nlohmann::json::array();
+  if (!p.aggregate()) {
+    stage1->push_back("project, write rows");
+    stage2->push_back("none: a stateless query");
+    return;
+  }
+  std::string keys, aggs;
+  for (const auto& k : p.group_key_names()) keys += (keys.empty() ? "" : ", ") + k;
+  for (const auto& a : p.aggregates()) aggs += (aggs.empty() ? "" : ", ") + a.text();
+  const auto& w = p.window();
+  const char* kind = w.kind() == proto::WINDOW_TUMBLE   ? "TUMBLE"
+                     : w.kind() == proto::WINDOW_HOP    ? "HOP"
+                     : w.kind() == proto::WINDOW_SESSION ? "SESSION"
+                                                         : "no window";
+  stage1->push_back(cut(std::string(kind) + ", partial " + aggs));
+  stage1->push_back(cut("shuffle by " + (keys.empty() ? std::string("(one group)") : keys)));
+  stage2->push_back("merge partials into state");
+  stage2->push_back(cut("final " + aggs));
+  if (p.has_having()) stage2->push_back(cut("HAVING " + p.having().text()));
+  stage2->push_back("emit windows past the watermark");
+}
+
 using nlohmann::json;
 
 constexpr int64_t kMaxSafeJsonInteger = int64_t{1} << 53;
@@ -427,22 +463,23 @@ json JobDetailJson(const proto::JobStatus& job, const JobTotals& totals, int64_t
   const auto& s = job.spec();
   json filters = json::array();
   for (const auto& a : s.job_args()) filters.push_back(a);
+  json stage1_ops = {"read offset range", "parse JSON", "filter", "pre-aggregate (window, key)",
+                    "shuffle write"};
+  json stage2_ops = {"shuffle read", "merge into window state", "emit windows past the watermark"};
+  if (s.has_plan()) PlanOperations(s.plan(), &stage1_ops, &stage2_ops);
+  const bool stateless = s.has_plan() && !s.plan().aggregate();
   j["dag"] = {
       {"source", {{"kind", "kafka"}, {"topic", s.topic()}, {"partitions", kafka_partitions}}},
       {"stages", json::array({{{"id", 1},
                                {"name", "Stage 1"},
                                {"tasks", kafka_partitions},
                                {"taskUnit", "Kafka partition"},
-                               {"operations",
-                                {"read offset range", "parse JSON", "filter",
-                                 "pre-aggregate (window, key)", "shuffle write"}}},
+                               {"operations", stage1_ops}},
                               {{"id", 2},
                                {"name", "Stage 2"},
-                               {"tasks", s.shuffle_partitions()},
+                               {"tasks", stateless ? 0 : s.shuffle_partitions()},
                                {"taskUnit", "shuffle partition"},
-                               {"operations",
-                                {"shuffle read", "merge into window state",
-                                 "emit windows past the watermark"}}}})},
+                               {"operations", stage2_ops}}})},
       {"shuffle",
        {{"key", job.key_column()},
         {"keyGroups", s.key_groups()},

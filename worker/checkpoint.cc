@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
 #include <tuple>
 
@@ -137,7 +138,13 @@ Status StateCheckpoint::WriteSnapshot(int64_t batch, int32_t attempt, KeyGroupRa
   for (const auto& e : state) {
     AppendEntry({e.key_group, e.window_start_ms, e.key, e.count}, &payload);
   }
-  SPATE_RETURN_IF_ERROR(WriteFile(NameOf(true, batch, attempt, range), payload));
+  return WritePayload(true, batch, attempt, range, payload);
+}
+
+Status StateCheckpoint::WritePayload(bool snapshot, int64_t batch, int32_t attempt,
+                                     KeyGroupRange range, const std::string& payload) {
+  SPATE_RETURN_IF_ERROR(WriteFile(NameOf(snapshot, batch, attempt, range), payload));
+  if (!snapshot) return Status::OK();
   // Keep everything from the previous snapshot of this range on: a replay restores at most one
   // batch back, and the batch before this one has committed.
   std::error_code ec;
@@ -160,36 +167,51 @@ Status StateCheckpoint::WriteSnapshot(int64_t batch, int32_t attempt, KeyGroupRa
   return Status::OK();
 }
 
-Result<std::vector<OwnedEntry>> StateCheckpoint::Load(KeyGroupRange range, int64_t version,
-                                                      int64_t watermark_ms,
-                                                      int64_t window_ms) const {
-  std::vector<OwnedEntry> out;
-  if (version < 0 || range.size() == 0) return out;
+Status StateCheckpoint::ReadFiles(KeyGroupRange range, int64_t version, std::vector<File>* files,
+                                  std::vector<int64_t>* snapshot_of) const {
+  files->clear();
+  snapshot_of->assign(range.size(), -1);
+  if (version < 0 || range.size() == 0) return Status::OK();
   std::error_code ec;
-  if (!fs::exists(dir_, ec)) return out;
-  std::vector<std::pair<FileName, std::string>> files;
+  if (!fs::exists(dir_, ec)) return Status::OK();
   std::map<int64_t, int32_t> committed;
+  std::vector<std::pair<FileName, std::string>> found;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     FileName f;
     if (!ParseName(entry.path().filename().string(), &f)) continue;
     if (f.batch > version || !Intersects(f.range, range)) continue;
     if (!Committed(f.batch, f.attempt, &committed)) continue;  // an abandoned attempt's
-    files.emplace_back(f, entry.path().string());
+    found.emplace_back(f, entry.path().string());
   }
   if (ec) return Status::IOError("cannot list checkpoint dir " + dir_ + ": " + ec.message());
-  // Newest snapshot at or before `version`, per key group.
-  std::vector<int64_t> snap(range.size(), -1);
-  for (const auto& [f, path] : files) {
+  std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return a.first.batch != b.first.batch ? a.first.batch < b.first.batch
+                                          : a.first.snapshot > b.first.snapshot;
+  });
+  for (const auto& [f, path] : found) {
     if (!f.snapshot) continue;
     for (uint32_t kg = std::max(f.range.begin, range.begin); kg < std::min(f.range.end, range.end);
          ++kg) {
-      snap[kg - range.begin] = std::max(snap[kg - range.begin], f.batch);
+      (*snapshot_of)[kg - range.begin] = std::max((*snapshot_of)[kg - range.begin], f.batch);
     }
   }
-  std::map<std::tuple<uint32_t, int64_t, std::string>, int64_t> sum;
-  for (const auto& [f, path] : files) {
+  for (const auto& [f, path] : found) {
     SPATE_ASSIGN_OR_RETURN(std::string payload, ReadPayload(path));
-    ShuffleDecoder decoder(payload);
+    files->push_back({f.snapshot, f.batch, f.attempt, f.range, std::move(payload)});
+  }
+  return Status::OK();
+}
+
+Result<std::vector<OwnedEntry>> StateCheckpoint::Load(KeyGroupRange range, int64_t version,
+                                                      int64_t watermark_ms,
+                                                      int64_t window_ms) const {
+  std::vector<OwnedEntry> out;
+  std::vector<File> files;
+  std::vector<int64_t> snap;
+  SPATE_RETURN_IF_ERROR(ReadFiles(range, version, &files, &snap));
+  std::map<std::tuple<uint32_t, int64_t, std::string>, int64_t> sum;
+  for (const auto& f : files) {
+    ShuffleDecoder decoder(f.payload);
     ShuffleEntry e;
     while (decoder.Next(&e)) {
       if (!range.Contains(e.key_group)) continue;
@@ -197,7 +219,10 @@ Result<std::vector<OwnedEntry>> StateCheckpoint::Load(KeyGroupRange range, int64
       bool use = f.snapshot ? f.batch == s : f.batch > s;
       if (use) sum[{e.key_group, e.window_start_ms, std::string(e.key)}] += e.count;
     }
-    if (decoder.corrupt()) return Status::Corruption("corrupt entries in " + path);
+    if (decoder.corrupt()) {
+      return Status::Corruption("corrupt entries in checkpoint file of batch " +
+                                std::to_string(f.batch) + " in " + dir_);
+    }
   }
   for (auto& [k, count] : sum) {
     const auto& [kg, ws, key] = k;

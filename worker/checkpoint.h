@@ -54,6 +54,24 @@ class StateCheckpoint {
   /// Deletes files of batches after `version` (left by a batch that never committed).
   Status DiscardAfter(int64_t version);
 
+  /// A file's contents, whatever its entries' format (SQL jobs keep partial aggregates).
+  struct File {
+    bool snapshot = false;
+    int64_t batch = 0;
+    int32_t attempt = 0;
+    KeyGroupRange range;
+    std::string payload;
+  };
+  /// Writes a delta or a snapshot payload (durable when it returns); a snapshot then deletes the
+  /// range's files older than its previous committed snapshot, as WriteSnapshot does.
+  Status WritePayload(bool snapshot, int64_t batch, int32_t attempt, KeyGroupRange range,
+                      const std::string& payload);
+  /// The committed files `range` at `version` is made of, sorted by batch (snapshots first
+  /// within a batch), and per key group of `range` the batch of its newest snapshot (-1: none):
+  /// key group g takes the snapshot of batch snapshot_of[g - range.begin] and the deltas after.
+  Status ReadFiles(KeyGroupRange range, int64_t version, std::vector<File>* files,
+                   std::vector<int64_t>* snapshot_of) const;
+
   const std::string& dir() const { return dir_; }
 
  private:

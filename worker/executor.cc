@@ -8,6 +8,7 @@
 #include "common/config.h"
 #include "common/rpc.h"
 #include "jobs/registry.h"
+#include "exec/partial.h"
 #include "worker/shuffle_codec.h"
 #include "worker/source_task.h"
 
@@ -61,12 +62,24 @@ Result<std::unique_ptr<Executor>> Executor::Make(const proto::LaunchExecutorRequ
                                                  const std::string& work_dir,
                                                  ShuffleTransport* transport,
                                                  ReaderFactory readers) {
-  std::vector<std::string> args(request.spec().job_args().begin(), request.spec().job_args().end());
-  SPATE_ASSIGN_OR_RETURN(jobs::CompiledPlan plan, jobs::BuildJob(request.spec().job_name(), args));
   const auto& a = request.executor();
   std::string dir = work_dir + "/" + request.job_id() + "/" + a.executor_id() + "/state";
   int64_t memory = a.memory_bytes() > 0 ? a.memory_bytes() : int64_t{1} << 30;
-  SPATE_ASSIGN_OR_RETURN(auto state, OpenRocksDbStateStore(dir, memory / 4));
+  jobs::CompiledPlan plan;
+  std::unique_ptr<WindowStateStore> state;
+  std::shared_ptr<const exec::CompiledQuery> query;
+  std::unique_ptr<PlanStateStore> plan_state;
+  if (request.spec().has_plan()) {
+    SPATE_ASSIGN_OR_RETURN(query, exec::CompiledQuery::Make(request.spec().plan()));
+    if (query->aggregating()) {
+      SPATE_ASSIGN_OR_RETURN(plan_state, PlanStateStore::Open(dir, memory / 4, query));
+    }
+  } else {
+    std::vector<std::string> args(request.spec().job_args().begin(),
+                                  request.spec().job_args().end());
+    SPATE_ASSIGN_OR_RETURN(plan, jobs::BuildJob(request.spec().job_name(), args));
+    SPATE_ASSIGN_OR_RETURN(state, OpenRocksDbStateStore(dir, memory / 4));
+  }
   if (!readers) {
     std::map<std::string, std::string> overrides;
     // Every partition the executor reads keeps fetching between its tasks, up to these limits
@@ -88,6 +101,9 @@ Result<std::unique_ptr<Executor>> Executor::Make(const proto::LaunchExecutorRequ
     // (500 ms by default) before it fetches again: with read-ahead bounded, that pause would
     // hold back every batch larger than the bound (a 1 s sustained batch read at 0.6 M/s).
     overrides["fetch.error.backoff.ms"] = "20";
+    if (request.spec().has_plan()) {
+      for (const auto& [k, v] : request.spec().plan().source().properties()) overrides[k] = v;
+    }
     for (const auto& [k, v] : request.spec().conf()) {
       if (k.rfind(kKafkaConfPrefix, 0) == 0) overrides[k.substr(sizeof(kKafkaConfPrefix) - 1)] = v;
     }
@@ -101,8 +117,11 @@ Result<std::unique_ptr<Executor>> Executor::Make(const proto::LaunchExecutorRequ
       return std::unique_ptr<PartitionReader>(new SharedReader(shared));
     };
   }
-  return std::unique_ptr<Executor>(
+  std::unique_ptr<Executor> executor(
       new Executor(request, std::move(plan), std::move(state), transport, std::move(readers)));
+  executor->query_ = std::move(query);
+  executor->plan_state_ = std::move(plan_state);
+  return executor;
 }
 
 Executor::Executor(proto::LaunchExecutorRequest request, jobs::CompiledPlan plan,
@@ -145,6 +164,7 @@ void Executor::ReturnReader(std::unique_ptr<PartitionReader> reader) {
 
 Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRequest& request,
                                                        const CancelledFn& cancelled) {
+  if (query_) return RunPlanSourceTask(request, cancelled);
   CoreSlot slot(this);
   const int concurrent = slot.concurrent;
   auto started = std::chrono::steady_clock::now();
@@ -197,10 +217,15 @@ Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRe
 Status Executor::PushBlocks(const proto::SourceTaskRequest& request, std::vector<std::string> data,
                             const std::vector<int64_t>& entries, const CancelledFn& cancelled,
                             proto::SourceTaskReply* reply) {
+  // Blocks split at entry boundaries: partial aggregates for SQL jobs, counts otherwise.
+  auto split = [this](std::string d) {
+    return query_ ? exec::SplitPartials(std::move(d), kMaxBlockBytes)
+                  : SplitEncoded(std::move(d), kMaxBlockBytes);
+  };
   for (size_t p = 0; p < data.size(); ++p) {
     int32_t blocks = 0;
     if (entries[p] > 0) {
-      auto chunks = SplitEncoded(std::move(data[p]), kMaxBlockBytes);
+      auto chunks = split(std::move(data[p]));
       const auto& target = request.targets(static_cast<int>(p));
       for (size_t i = 0; i < chunks.size(); ++i) {
         proto::ShuffleBlock block;
@@ -250,13 +275,9 @@ Status Executor::AcceptShuffle(const proto::ShuffleBlock& block) {
   return Status::OK();
 }
 
-Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskRequest& request,
-                                                     const CancelledFn& cancelled) {
-  CoreSlot slot(this);
-  const int concurrent = slot.concurrent;
-  auto started = std::chrono::steady_clock::now();
+Result<std::map<int32_t, Executor::InboxSlot>> Executor::TakeBlocks(
+    const proto::StateTaskRequest& request, const CancelledFn& cancelled) {
   const InboxKey key{request.batch_id(), request.shuffle_partition()};
-
   std::map<int32_t, InboxSlot> slots;
   {
     std::unique_lock<std::mutex> lock(inbox_mu_);
@@ -305,6 +326,16 @@ Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskReque
     for (const auto& [mp, slot] : slots)
       for (const auto& [seq, d] : slot.blocks) inbox_bytes_ -= static_cast<int64_t>(d.size());
   }
+  return slots;
+}
+
+Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskRequest& request,
+                                                     const CancelledFn& cancelled) {
+  if (query_) return RunPlanStateTask(request, cancelled);
+  CoreSlot slot(this);
+  const int concurrent = slot.concurrent;
+  auto started = std::chrono::steady_clock::now();
+  SPATE_ASSIGN_OR_RETURN(auto slots, TakeBlocks(request, cancelled));
 
   std::vector<ShuffleEntry> entries;
   int64_t bytes_read = 0;

@@ -13,10 +13,12 @@
 #include <vector>
 
 #include "common/status.h"
+#include "exec/query.h"
 #include "jobs/dataflow.h"
 #include "proto/spate.pb.h"
 #include "worker/checkpoint.h"
 #include "worker/kafka_reader.h"
+#include "worker/plan_state.h"
 #include "worker/state_store.h"
 
 namespace spate::worker {
@@ -86,6 +88,15 @@ class Executor {
   Executor(proto::LaunchExecutorRequest request, jobs::CompiledPlan plan,
            std::unique_ptr<WindowStateStore> state, ShuffleTransport* transport,
            ReaderFactory readers);
+  // SQL jobs (the spec carries a plan): worker/executor_plan.cc.
+  Result<proto::SourceTaskReply> RunPlanSourceTask(const proto::SourceTaskRequest& request,
+                                                   const CancelledFn& cancelled);
+  Result<proto::StateTaskReply> RunPlanStateTask(const proto::StateTaskRequest& request,
+                                                 const CancelledFn& cancelled);
+  // Waits for exactly the blocks a state task expects and takes them out of the inbox, with
+  // the blocks of older batches of its partition (abandoned attempts').
+  Result<std::map<int32_t, InboxSlot>> TakeBlocks(const proto::StateTaskRequest& request,
+                                                  const CancelledFn& cancelled);
   Result<std::unique_ptr<PartitionReader>> TakeReader();
   void ReturnReader(std::unique_ptr<PartitionReader> reader);
   Status PushBlocks(const proto::SourceTaskRequest& request, std::vector<std::string> data,
@@ -96,6 +107,8 @@ class Executor {
   proto::ExecutorAssignment assignment_;
   jobs::CompiledPlan plan_;
   std::unique_ptr<WindowStateStore> state_;
+  std::shared_ptr<const exec::CompiledQuery> query_;  // SQL jobs; null for compiled jobs
+  std::unique_ptr<PlanStateStore> plan_state_;        // SQL jobs that aggregate
   ShuffleTransport* transport_;
   ReaderFactory readers_;
   bool prefilter_ = true;

@@ -1,0 +1,38 @@
+-- crash-detector: users with more than ${threshold} records of severity ${severity_list}
+-- mentioning '${keyword}' per ${window} event-time window (the course exercise's Activity 3).
+--
+-- `spate-submit ... crash-detector [--window 10s] [--watermark 10s] [--threshold 2]
+-- [--keyword crash] [--severities High,Critical]` fills the ${...} fields from its flags, and
+-- the source and sink tables from --bootstrap, --topic, --starting-offsets and --sink.
+-- As a file of its own, it runs on Flink SQL unchanged once the fields are filled.
+CREATE TABLE logs (
+  `timestamp` BIGINT,
+  severity STRING,
+  user_id STRING,
+  content STRING,
+  rt AS TO_TIMESTAMP_LTZ(`timestamp`, 3),
+  WATERMARK FOR rt AS rt - INTERVAL '${watermark_s}' SECOND
+) WITH (
+  'connector' = 'kafka',
+  'topic' = '${topic}',
+  'properties.bootstrap.servers' = '${bootstrap}',
+  'scan.startup.mode' = '${startup_mode}',
+  'format' = 'json',
+  'json.fail-on-missing-field' = 'true'
+);
+
+CREATE TABLE crashes (
+  window_start TIMESTAMP(3),
+  window_end TIMESTAMP(3),
+  user_id STRING,
+  crash_count BIGINT
+) WITH (
+  ${sink_options}
+);
+
+INSERT INTO crashes
+SELECT window_start, window_end, user_id, COUNT(*) AS crash_count
+FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(rt), INTERVAL '${window_s}' SECOND))
+WHERE LOWER(content) LIKE '%${keyword_like}%' AND UPPER(severity) IN (${severities_in})
+GROUP BY window_start, window_end, user_id
+HAVING COUNT(*) > ${threshold};

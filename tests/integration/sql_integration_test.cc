@@ -1,0 +1,149 @@
+// SQL jobs end to end: scripts submitted with spate-submit --sql-file to a real master and
+// workers against the real broker, checked against the independent oracle
+// (tests/oracle/crash_oracle.py) and, for the many query shapes, tests/sql/ (DuckDB).
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/integration/cluster_fixture.h"
+
+namespace spate::testing {
+namespace {
+
+using std::chrono::seconds;
+
+std::vector<std::string> DataArgs(int seed, int count) {
+  return {"--seed",       std::to_string(seed), "--start-ms", std::to_string(kStartMs),
+          "--count",      std::to_string(count), "--event-rate", "4000",
+          "--users",      "200"};
+}
+
+std::string CrashSql(const std::string& topic, const std::string& sink, bool bounded = true) {
+  return "-- the exercise's crash detector, as a user writes it\n"
+         "CREATE TABLE logs (\n"
+         "  `timestamp` BIGINT, severity STRING, user_id STRING, content STRING,\n"
+         "  rt AS TO_TIMESTAMP_LTZ(`timestamp`, 3),\n"
+         "  WATERMARK FOR rt AS rt - INTERVAL '10' SECOND\n"
+         ") WITH ('connector' = 'kafka', 'topic' = '" + topic + "',\n"
+         "  'properties.bootstrap.servers' = '" + Bootstrap() + "',\n"
+         "  'scan.startup.mode' = 'earliest-offset',\n" +
+         (bounded ? "  'scan.bounded.mode' = 'latest-offset',\n" : "") +
+         "  'format' = 'json', 'json.fail-on-missing-field' = 'true');\n"
+         "CREATE TABLE crashes (window_start TIMESTAMP(3), window_end TIMESTAMP(3),\n"
+         "  user_id STRING, crash_count BIGINT)\n"
+         "  WITH ('connector' = 'filesystem', 'path' = '" + sink + "', 'format' = 'json');\n"
+         "INSERT INTO crashes\n"
+         "SELECT window_start, window_end, user_id, COUNT(*) AS crash_count\n"
+         "FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(rt), INTERVAL '10' SECOND))\n"
+         "WHERE LOWER(content) LIKE '%crash%' AND UPPER(severity) IN ('HIGH', 'CRITICAL')\n"
+         "GROUP BY window_start, window_end, user_id\n"
+         "HAVING COUNT(*) > 2;\n";
+}
+
+std::string WriteScript(const Cluster& cluster, const std::string& name, const std::string& sql) {
+  const std::string path = cluster.dir().path() + "/" + name;
+  std::ofstream(path) << sql;
+  return path;
+}
+
+TEST_CASE("the crash detector in SQL on two workers equals the oracle", "[integration]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("sql-crash", 4);
+  cluster.Produce(topic, DataArgs(202, 100'000));
+  OracleResult expected = cluster.Oracle(topic);
+  REQUIRE(expected.summary.value("rows", 0) > 0);
+  REQUIRE(expected.summary.value("rows_at_threshold", 0) > 0);
+  cluster.Start();
+
+  const std::string sink = cluster.SinkDir("out");
+  const std::string script = WriteScript(cluster, "crash.sql", CrashSql(topic, sink));
+  // No --topic, --sink or --trigger: the script's tables say it all.
+  CommandResult run = cluster.Submit({"--num-executors", "2", "--conf",
+                                      "spate.sql.shuffle.partitions=4", "--sql-file", script},
+                                     seconds(120));
+  INFO("spate-submit stderr:\n" << run.stderr_text << "\n" << cluster.Logs());
+  REQUIRE(run.exit_code == 0);
+  const std::vector<std::string> rows = ReadSinkDir(sink);
+  std::string diff = RowDiff(expected.rows, rows);
+  if (!diff.empty()) FAIL(diff << "\n" << cluster.Logs());
+  REQUIRE(Duplicates(rows).empty());
+
+  const std::string job = JobIdFromSubmitStderr(run.stderr_text);
+  const std::string status = cluster.StatusText(job);
+  INFO("--status:\n" << status);
+  REQUIRE(status.rfind("FINISHED\n", 0) == 0);
+  CHECK(StatusNumber(status, "input rows:") == 100'000);
+  // The plan travelled with the job: both executors ran stage 1 and stage 2 from it.
+  proto::GetJobReply reply = cluster.GetJob(job);
+  REQUIRE(reply.status().spec().has_plan());
+  CHECK(reply.status().spec().plan().prefilter() == "crash");
+  CHECK(ParseExecutorLines(status).size() == 2);
+}
+
+TEST_CASE("a stateless SQL query runs in stage 1 and writes every matching record",
+          "[integration]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("sql-stateless", 2);
+  cluster.ProduceLines(topic, {
+      R"({"timestamp": 1768142570000, "severity": "High", "user_id": "u1", "content": "crash", "http": {"status": 503}})",
+      R"({"timestamp": 1768142571000, "severity": "Low", "user_id": "u2", "content": "fine", "http": {"status": 200}})",
+      R"({"timestamp": 1768142572500, "severity": "Critical", "user_id": "u\u00e9", "content": "CRASH!"})",
+      R"(not json at all)",
+      R"({"timestamp": "2026-01-11 14:42:53", "severity": "High", "user_id": "u4", "content": "x"})",
+  });
+  cluster.Start({.workers = 1, .cores_per_worker = 2});
+  const std::string sink = cluster.SinkDir("out");
+  const std::string sql =
+      "CREATE TABLE logs (`timestamp` TIMESTAMP(3), severity STRING, user_id STRING,\n"
+      "  content STRING, http ROW<status INT>)\n"
+      "WITH ('connector' = 'kafka', 'topic' = '" + topic + "', 'properties.bootstrap.servers' = '" +
+      Bootstrap() + "', 'scan.startup.mode' = 'earliest-offset',\n"
+      "  'scan.bounded.mode' = 'latest-offset', 'format' = 'json');\n"
+      "CREATE TABLE out_t (ts TIMESTAMP(3), who STRING, status INT, loud BOOLEAN)\n"
+      "WITH ('connector' = 'filesystem', 'path' = '" + sink + "', 'format' = 'json');\n"
+      "INSERT INTO out_t SELECT `timestamp`, UPPER(user_id) || '!', http.status,\n"
+      "  content = UPPER(content) FROM logs WHERE severity <> 'Low';\n";
+  CommandResult run =
+      cluster.Submit({"--sql-file", WriteScript(cluster, "stateless.sql", sql)}, seconds(90));
+  INFO("spate-submit stderr:\n" << run.stderr_text << "\n" << cluster.Logs());
+  REQUIRE(run.exit_code == 0);
+  const std::vector<std::string> want = {
+      R"({"ts":"2026-01-11 14:42:50","who":"U1!","status":503,"loud":false})",
+      R"({"ts":"2026-01-11 14:42:52.5","who":"Ué!","status":null,"loud":true})",
+      R"({"ts":"2026-01-11 14:42:53","who":"U4!","status":null,"loud":false})",
+  };
+  std::string diff = RowDiff(want, ReadSinkDir(sink));
+  if (!diff.empty()) FAIL(diff);
+  const std::string job = JobIdFromSubmitStderr(run.stderr_text);
+  const std::string status = cluster.StatusText(job);
+  INFO(status);
+  CHECK(StatusNumber(status, "malformed:") == 1);
+}
+
+TEST_CASE("spate-submit checks a SQL script before anything runs", "[integration]") {
+  Cluster cluster;  // no daemons: errors and --explain need no master
+  const std::string good = WriteScript(cluster, "good.sql", CrashSql("logs", "/tmp/unused"));
+  CommandResult explain =
+      cluster.RunSubmit({"--master", "spate://127.0.0.1:1", "--sql-file", good, "--explain"});
+  INFO(explain.stdout_text << explain.stderr_text);
+  REQUIRE(explain.exit_code == 0);
+  CHECK(Contains(explain.stdout_text, "crash"));
+  CHECK(Contains(explain.stdout_text, "TUMBLE"));
+
+  std::string bad = CrashSql("logs", "/tmp/unused");
+  bad.replace(bad.find("GROUP BY window_start, window_end, user_id"),
+              std::string("GROUP BY window_start, window_end, user_id").size(),
+              "GROUP BY window_start, window_end, usr_id");
+  CommandResult err = cluster.RunSubmit(
+      {"--master", "spate://127.0.0.1:1", "--sql-file", WriteScript(cluster, "bad.sql", bad)});
+  INFO(err.stderr_text);
+  CHECK(err.exit_code == 2);
+  CHECK(Contains(err.stderr_text, "line 18, column 36"));
+  CHECK(Contains(err.stderr_text, "usr_id"));
+  CHECK(Contains(err.stderr_text, "user_id"));
+}
+
+}  // namespace
+}  // namespace spate::testing
