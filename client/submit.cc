@@ -14,6 +14,7 @@
 #include "common/config.h"
 #include "common/logging.h"
 #include "common/rpc.h"
+#include "common/text.h"
 #include "common/window.h"
 #include "jobs/registry.h"
 #include "master/master.h"
@@ -274,9 +275,8 @@ std::string FormatStatus(const proto::GetJobReply& reply) {
                            ? "late (event time " + std::to_string(s.event_time_ms()) +
                                  " ms, watermark " + std::to_string(s.watermark_ms()) + " ms)"
                            : "malformed (" + s.reason() + ")";
-    std::string value = s.value().substr(0, 120);
-    for (char& c : value)
-      if (c == '\n' || c == '\r') c = ' ';
+    // Raw bytes from the record: escaped, so the terminal gets one line of plain text.
+    std::string value = EscapeForDisplay(std::string_view(s.value()).substr(0, 120));
     out += "bad record: " + what + " at partition " + std::to_string(s.partition()) + " offset " +
            std::to_string(s.offset()) + ": " + value +
            (s.value().size() > 120 || s.truncated() ? "..." : "") + "\n";

@@ -1,6 +1,7 @@
 // Byte-level text helpers for the engine's hot path (raw-record pre-filters).
 #pragma once
 
+#include <string>
 #include <string_view>
 
 namespace spate {
@@ -17,6 +18,15 @@ bool ContainsIgnoreCase(std::string_view haystack, std::string_view lowercase_ne
 /// when the text holds any backslash (an escape such as "cr\u0061sh" could hide the needle).
 /// A true answer still needs the parsed field checked. One pass; no allocation. Thread-safe.
 bool RawJsonMayContainIgnoreCase(std::string_view raw_json, std::string_view lowercase_needle);
+
+/// Bytes from the outside world (a record's value) as text that is safe to show anywhere: in
+/// JSON (valid UTF-8), on a terminal (no control bytes) and in logs. Well-formed UTF-8
+/// sequences (no overlongs, surrogates or code points beyond U+10FFFF) are kept; every other
+/// byte, and every ASCII control byte (NUL, newline, ESC, DEL, ...), becomes `\xNN` (lower-case
+/// hex). A backslash is kept as it is, so JSON escapes read naturally; `*escaped` (optional)
+/// says whether any byte was rewritten, which tells a literal "\xff" from an escaped byte.
+/// Pure; thread-safe.
+std::string EscapeForDisplay(std::string_view bytes, bool* escaped = nullptr);
 
 /// ASCII lower-case of one byte; other bytes unchanged.
 constexpr char AsciiToLower(char c) {

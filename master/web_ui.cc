@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "common/rpc.h"
+#include "common/text.h"
 #include "common/window.h"
 #include "master/master.h"
 
@@ -425,8 +426,13 @@ json JobDetailJson(const proto::JobStatus& job, const JobTotals& totals, int64_t
   j["totals"]["malformedByReason"] = malformed;
   json samples = json::array();
   for (const auto& s : job.recent_samples()) {
-    json one = {{"kind", s.kind()},     {"batchId", s.batch_id()}, {"partition", s.partition()},
-                {"offset", s.offset()}, {"value", s.value()},      {"truncated", s.truncated()}};
+    // The value is the record's raw bytes: shown escaped, so the JSON is always valid UTF-8.
+    bool escaped = false;
+    std::string value = EscapeForDisplay(s.value(), &escaped);
+    json one = {{"kind", s.kind()},           {"batchId", s.batch_id()},
+                {"partition", s.partition()}, {"offset", s.offset()},
+                {"value", std::move(value)},  {"valueEscaped", escaped},
+                {"truncated", s.truncated()}};
     if (s.kind() == "late") {
       one["eventTime"] = InstantJson(s.event_time_ms());
       one["watermark"] = InstantJson(s.watermark_ms());

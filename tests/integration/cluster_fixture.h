@@ -85,6 +85,8 @@ class Cluster {
   void Start(const ClusterOptions& options = {});
   /// spate://127.0.0.1:PORT of the running master.
   std::string master_url() const;
+  /// The port of the master's web page and JSON API (on 127.0.0.1).
+  int ui_port() const { return ui_port_; }
   /// Runs spate-submit with exactly `args` (no --master added), killed after `timeout`.
   CommandResult RunSubmit(const std::vector<std::string>& args,
                           std::chrono::milliseconds timeout = std::chrono::seconds(90));

@@ -283,6 +283,76 @@ TEST_CASE("malformed records are counted and never stop the job", "[integration]
   }
 }
 
+TEST_CASE(
+    "a record whose bytes are not UTF-8 is counted as malformed and shown and the job finishes",
+    "[integration]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("it-bad-bytes", 2);
+  // Eight ordinary crash records in one window (user_1 four times, user_2 three, user_3 once)
+  // and one that is cut short and carries bytes that are not UTF-8.
+  std::vector<std::string> lines;
+  auto crash = [](int64_t ts, const std::string& user) {
+    return "{\"timestamp\": " + std::to_string(ts) + ", \"severity\":\"High\", \"user_id\":\"" +
+           user + "\", \"content\":\"crash in module\"}";
+  };
+  for (int i = 0; i < 4; ++i) lines.push_back(crash(kStartMs + 1000 + i * 100, "user_1"));
+  for (int i = 0; i < 3; ++i) lines.push_back(crash(kStartMs + 2000 + i * 100, "user_2"));
+  lines.push_back(crash(kStartMs + 3000, "user_3"));
+  const std::string bad =
+      "{\"timestamp\": 1768142571000, \"severity\":\"High\", \"user_id\":\"user_1\", "
+      "\"content\":\"crash \xff\xfe broken";
+  lines.push_back(bad);
+  cluster.ProduceLines(topic, lines);
+  OracleResult expected = cluster.Oracle(topic);
+  INFO("oracle summary: " << expected.summary.dump());
+  REQUIRE(expected.summary.value("records", 0) == 9);
+  REQUIRE(expected.summary.value("malformed", 0) == 1);
+  REQUIRE(expected.rows.size() == 2);
+  cluster.Start();
+
+  const std::string sink = cluster.SinkDir("out");
+  CommandResult run = cluster.Submit(
+      Concat(Concat({"--num-executors", "2"}, FileSinkArgs(topic, sink)), {"crash-detector"}));
+  INFO("spate-submit stderr:\n" << run.stderr_text << "\n" << cluster.Logs());
+  REQUIRE(run.exit_code == 0);
+  RequireSameRows(expected.rows, ReadSinkDir(sink), cluster);
+  const std::string job = JobIdFromSubmitStderr(run.stderr_text);
+  REQUIRE(!job.empty());
+
+  // Over gRPC the sample keeps the record's bytes exactly.
+  const proto::JobStatus st = cluster.GetJob(job, 0).status();
+  CHECK(st.state() == proto::FINISHED);
+  CHECK(st.total_malformed_rows() == 1);
+  REQUIRE(st.recent_samples_size() == 1);
+  CHECK(st.recent_samples(0).kind() == "malformed");
+  CHECK(st.recent_samples(0).reason() == "not_json");
+  CHECK(st.recent_samples(0).value() == bad);
+
+  // --status prints it with the bytes that are not UTF-8 escaped.
+  const std::string status = cluster.StatusText(job);
+  INFO("--status:\n" << status);
+  CHECK(status.rfind("FINISHED\n", 0) == 0);
+  CHECK(StatusNumber(status, "malformed:") == 1);
+  CHECK(Contains(status, "bad record: malformed (not_json)"));
+  CHECK(Contains(status, "crash \\xff\\xfe broken"));
+
+  // So does the page's JSON API, which stays valid JSON.
+  auto body = HttpGet("127.0.0.1", cluster.ui_port(), "/api/v1/jobs/" + job);
+  INFO(body.status().ToString());
+  REQUIRE(body.ok());
+  nlohmann::json j = nlohmann::json::parse(*body, nullptr, /*allow_exceptions=*/false);
+  REQUIRE(j.is_object());
+  CHECK(j["state"] == "FINISHED");
+  CHECK(j["totals"]["malformedRows"] == 1);
+  REQUIRE(j["recentBadRecords"].size() == 1);
+  const auto& sample = j["recentBadRecords"][0];
+  CHECK(sample["reason"] == "not_json");
+  CHECK(Contains(sample["value"].get<std::string>(), "crash \\xff\\xfe broken"));
+  CHECK(sample["valueEscaped"] == true);
+  // And the master's log never carried an encoding error.
+  CHECK_FALSE(Contains(cluster.MasterLog(), "invalid UTF-8"));
+}
+
 TEST_CASE("records behind the watermark are dropped and counted", "[integration]") {
   Cluster cluster;
   const std::string topic = cluster.CreateTopic("it-late", 2);

@@ -94,3 +94,26 @@ TEST_CASE("local masters give a core count and other masters are not local", "[u
 
 }  // namespace
 }  // namespace spate::client
+
+namespace spate::client {
+namespace {
+
+TEST_CASE("--status shows a bad record's bytes escaped, on one line", "[unit]") {
+  proto::GetJobReply reply;
+  reply.mutable_status()->set_state(proto::FINISHED);
+  auto* sample = reply.mutable_status()->add_recent_samples();
+  sample->set_kind("malformed");
+  sample->set_reason("not_json");
+  sample->set_offset(8);
+  constexpr char kBad[] = "{\"content\":\"crash \xff\xfe broken\n\0\x1b[2J";
+  sample->set_value(std::string(kBad, sizeof(kBad) - 1));
+  const std::string text = FormatStatus(reply);
+  CHECK_THAT(text, Catch::Contains("bad record: malformed (not_json) at partition 0 offset 8: "
+                                   "{\"content\":\"crash \\xff\\xfe broken\\x0a\\x00\\x1b[2J\n"));
+  for (unsigned char c : text) {
+    CHECK((c == '\n' || (c >= 0x20 && c < 0x7f)));
+  }
+}
+
+}  // namespace
+}  // namespace spate::client

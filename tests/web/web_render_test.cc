@@ -274,6 +274,29 @@ TEST_CASE("job detail JSON carries config, executors with totals and the DAG", "
   CHECK(j["recovery"]["lastRecoveryMs"].is_null());
 }
 
+TEST_CASE("a bad record's bytes show escaped in job JSON, which stays valid UTF-8", "[unit]") {
+  auto job = SampleJob("job-a", proto::FINISHED);
+  auto* bad = job.add_recent_samples();
+  bad->set_kind("malformed");
+  bad->set_reason("not_json");
+  constexpr char kBad[] = "{\"content\":\"crash \xff\xfe broken \0 \x1b[2J";
+  bad->set_value(std::string(kBad, sizeof(kBad) - 1));
+  auto* good = job.add_recent_samples();
+  good->set_kind("malformed");
+  good->set_reason("missing_field");
+  good->set_value("{\"content\":\"caf\xc3\xa9\"}");
+  json j = web::JobDetailJson(job, web::JobTotals(), 1768142600000);
+  // The strict dump throws on invalid UTF-8: the page's API must never need the lenient one.
+  std::string text = j.dump();
+  json back = json::parse(text);
+  REQUIRE(back["recentBadRecords"].size() == 2);
+  CHECK(back["recentBadRecords"][0]["value"] ==
+        "{\"content\":\"crash \\xff\\xfe broken \\x00 \\x1b[2J");
+  CHECK(back["recentBadRecords"][0]["valueEscaped"] == true);
+  CHECK(back["recentBadRecords"][1]["value"] == "{\"content\":\"caf\xc3\xa9\"}");
+  CHECK(back["recentBadRecords"][1]["valueEscaped"] == false);
+}
+
 TEST_CASE("the job's own executor totals win over the folded ones", "[unit]") {
   auto job = SampleJob("job-a", proto::RUNNING);
   job.set_recoveries(1);
