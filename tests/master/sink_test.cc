@@ -29,7 +29,7 @@ proto::ResultRow Row(std::string key, int64_t count, int64_t start = kWindowStar
   return r;
 }
 
-RowSchema CrashSchema() { return RowSchema{"user_id", "crash_count"}; }
+RowSchema CrashSchema() { return RowSchema{"user_id", "crash_count", {}}; }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -49,7 +49,7 @@ TEST_CASE("a result row is one JSON line in the documented format", "[unit]") {
   CHECK(RowToJson(Row("user_1836", 5), CrashSchema()) ==
         R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00",)"
         R"("user_id":"user_1836","crash_count":5})");
-  CHECK(RowToJson(Row("192.168.1.42", 1), RowSchema{"source_ip", "count"}) ==
+  CHECK(RowToJson(Row("192.168.1.42", 1), RowSchema{"source_ip", "count", {}}) ==
         R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00",)"
         R"("source_ip":"192.168.1.42","count":1})");
 }
