@@ -205,13 +205,15 @@ constexpr size_t kPadding = simdjson::SIMDJSON_PADDING;
 
 enum class Verdict : uint8_t { kOk, kInvalidJson, kWrongType, kBadTimestamp };
 
-// One wanted key of an object. A key is matched on its raw bytes (no escapes) by length and
-// its first 8 bytes as one masked load, then the rest; an escaped key by its decoded form.
+// One wanted key of an object. A key without escapes is matched on its raw bytes together with
+// its closing quote (so no scan for the key's end): the first 8 as one masked load, then the
+// rest; an escaped key by its decoded form.
 struct Entry {
-  std::string name;  // unescaped
-  uint64_t prefix = 0;
+  std::string name;    // unescaped
+  std::string quoted;  // name + '"'
+  uint64_t prefix = 0;  // the first (up to) 8 bytes of `quoted`
   uint64_t mask = 0;
-  uint32_t len = 0;
+  bool raw = true;       // matchable on raw bytes: short enough and nothing JSON must escape
   uint32_t id = 0;       // index of its seen flag
   int child = -1;        // the nested object's node, or -1 for a leaf
   int column = -1;       // leaf: the first column at this path
@@ -220,6 +222,7 @@ struct Entry {
 
 struct Node {
   std::vector<Entry> entries;
+  bool all_raw = true;  // every entry is matchable on raw bytes
 };
 
 struct Column {
@@ -316,11 +319,19 @@ Status RowDecoderImpl::Init(const proto::SourcePlan& source) {
       if (it == entries.end()) {
         Entry e;
         e.name = key;
-        e.len = static_cast<uint32_t>(key.size());
+        e.quoted = key + '"';
+        // A raw comparison reads quoted.size() bytes from the key's start: within the padding
+        // for up to kPadding bytes, as the key starts inside the input.
+        e.raw = e.quoted.size() <= kPadding &&
+                std::none_of(key.begin(), key.end(), [](char ch) {
+                  return ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20;
+                });
+        if (!e.raw) nodes_[node].all_raw = false;
         char first8[8] = {};
-        std::memcpy(first8, key.data(), std::min<size_t>(8, key.size()));
+        std::memcpy(first8, e.quoted.data(), std::min<size_t>(8, e.quoted.size()));
         std::memcpy(&e.prefix, first8, 8);
-        e.mask = key.size() >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * key.size())) - 1;
+        e.mask = e.quoted.size() >= 8 ? ~uint64_t{0}
+                                      : (uint64_t{1} << (8 * e.quoted.size())) - 1;
         e.id = num_entries_++;
         e.first_column = c;
         entries.push_back(std::move(e));
@@ -361,16 +372,22 @@ Status RowDecoderImpl::Init(const proto::SourcePlan& source) {
 
 const Entry* RowDecoderImpl::Match(const Node& node, const char* raw_key, od::field& f,
                                    bool* invalid) {
+  const uint64_t head = Load8(raw_key);  // within the padding: the key starts in the input
+  for (const Entry& e : node.entries) {
+    if (e.raw && (head & e.mask) == e.prefix &&
+        (e.quoted.size() <= 8 ||
+         std::memcmp(raw_key + 8, e.quoted.data() + 8, e.quoted.size() - 8) == 0)) {
+      return &e;
+    }
+  }
+  // No raw match: the key is another one, or it is escaped, or a wanted key cannot be matched
+  // raw. Without a backslash in the record and with every entry raw, it is another one.
+  if (!escapes_ && node.all_raw) return nullptr;
   const char* end = FindQuoteOrBackslash(raw_key);
   if (*end == '"') {
-    const uint32_t len = static_cast<uint32_t>(end - raw_key);
-    // raw_key + 8 lies before the padding's end: the key's closing quote is inside the input.
-    const uint64_t head = Load8(raw_key);
+    const std::string_view key(raw_key, static_cast<size_t>(end - raw_key));
     for (const Entry& e : node.entries) {
-      if (e.len == len && (head & e.mask) == e.prefix &&
-          (len <= 8 || std::memcmp(raw_key + 8, e.name.data() + 8, len - 8) == 0)) {
-        return &e;
-      }
+      if (!e.raw && e.name == key) return &e;
     }
     return nullptr;
   }
@@ -408,7 +425,9 @@ Verdict RowDecoderImpl::ReadLeaf(od::value& v, const Entry& e, int depth, Value*
   const char c = tok[0];
   const int column = e.column;
   const proto::TypeKind kind = columns_[column].kind;
-  Value out;
+  // Written in place: a Value assembled on the stack and copied costs a store-forwarding stall.
+  // row[column] is NULL (Run reset it); on a problem its contents do not matter.
+  Value& out = row[column];
   Verdict verdict = Verdict::kOk;
   if (c == 'n') {
     if (!internal::IsLiteralToken(tok)) return Verdict::kInvalidJson;
@@ -429,7 +448,8 @@ Verdict RowDecoderImpl::ReadLeaf(od::value& v, const Entry& e, int depth, Value*
           break;
         }
         if (!internal::IsLiteralToken(tok)) return Verdict::kInvalidJson;
-        out = Value::Bool(c == 't');
+        out.kind = ValueKind::kBool;
+        out.b = c == 't';
         break;
       case proto::TYPE_INT:
       case proto::TYPE_BIGINT:
@@ -460,10 +480,12 @@ Verdict RowDecoderImpl::ReadLeaf(od::value& v, const Entry& e, int depth, Value*
         int64_t i;
         switch (ParseNumberToken(tok, &i)) {
           case NumberKind::kInt64:
-            out = Value::Double(static_cast<double>(i));
+            out.kind = ValueKind::kDouble;
+            out.d = static_cast<double>(i);
             break;
           case NumberKind::kOtherNumber:
-            out = Value::Double(internal::NumberTokenToDouble(tok));
+            out.kind = ValueKind::kDouble;
+            out.d = internal::NumberTokenToDouble(tok);
             break;
           case NumberKind::kInvalid:
             return Verdict::kInvalidJson;
@@ -509,9 +531,10 @@ Verdict RowDecoderImpl::ReadLeaf(od::value& v, const Entry& e, int depth, Value*
     NoteProblem(verdict, column);
     return Verdict::kOk;
   }
-  for (int col = column; col >= 0; col = columns_[col].next_same) {
+  column_seen_[column] = 1;
+  for (int col = columns_[column].next_same; col >= 0; col = columns_[col].next_same) {
     column_seen_[col] = 1;
-    if (col == column || columns_[col].kind == kind) {
+    if (columns_[col].kind == kind) {
       row[col] = out;
     } else if (!out.is_null()) {
       // Another type at the same path: the token is gone, so only what `out` says can be
