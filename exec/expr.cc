@@ -336,8 +336,6 @@ Value Eval(const Node& n, const Value* row, Arena* arena);
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-inline Value Tri(bool is_null, bool v) { return is_null ? Value::Null() : Value::Bool(v); }
-
 inline bool AsDouble(const Value& v, double* d) {
   switch (v.kind) {
     case ValueKind::kInt:
