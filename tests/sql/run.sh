@@ -19,7 +19,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
-bin="${SPATE_BIN_DIR:-$root/build/bin}"
+# SPATE_BIN_DIR wins; ctest passes its build's bin/ as SPATE_SQL_BUILD_BIN.
+bin="${SPATE_BIN_DIR:-${SPATE_SQL_BUILD_BIN:-$root/build/bin}}"
 bootstrap="${SPATE_BOOTSTRAP:-127.0.0.1:${SPATE_KAFKA_PORT:-19092}}"
 export SPATE_BOOTSTRAP="$bootstrap" SPATE_BIN_DIR="$bin"
 
