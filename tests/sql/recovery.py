@@ -6,7 +6,7 @@ records, each exactly once.
 
   recovery.py --script tests/sql/recovery/NAME.sql --dataset DIR:TOPIC --work SCRATCH \\
       --master spate://127.0.0.1:PORT --bootstrap B --bin-dir build/bin \\
-      --kill-pid WORKER_PID [--kill-dir WORKER_WORK_DIR] [--bursts 4]
+      --kill-pid WORKER_PID [--kill-dir WORKER_WORK_DIR] [--bursts 5]
 
 The data set (gen_records.py generate) must not be in the topic yet: burst 0 is produced before
 the job starts (so every partition has event time from the first batch on), bursts 1.. while it
@@ -60,7 +60,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--bin-dir", default=os.environ.get("SPATE_BIN_DIR", "build/bin"))
     ap.add_argument("--kill-pid", type=int, required=True)
     ap.add_argument("--kill-dir")
-    ap.add_argument("--bursts", type=int, default=4)
+    ap.add_argument("--bursts", type=int, default=5)
     ap.add_argument("--timeout-s", type=float, default=120)
     args = ap.parse_args(argv)
 
