@@ -378,6 +378,31 @@ int RunSubmit(int argc, char** argv) {
     return code;
   };
 
+  // A shipped job (crash-detector ...) is its SQL template with the job's flags filled in,
+  // unless spate.job.engine=compiled asks for the compiled pipeline (kept as a benchmark
+  // baseline).
+  bool templated = false;
+  const bool given_sql = !sql_text.empty() || !sql_file.empty();
+  bool compiled = false;
+  for (const auto& c : confs) compiled = compiled || c == "spate.job.engine=compiled";
+  if (!given_sql && !rest.empty()) {
+    const std::vector<std::string> job_args(rest.begin() + 1, rest.end());
+    auto plan = jobs::BuildJob(rest.front(), job_args);
+    if (!plan.ok()) {
+      bool help = plan.status().message().find("Usage:") != std::string::npos ||
+                  plan.status().message().find("Options:") != std::string::npos;
+      std::fprintf(help ? stdout : stderr, "%s%s\n",
+                   help ? "" : "spate-submit: ", plan.status().message().c_str());
+      return help ? 0 : 2;
+    }
+    if (!compiled) {
+      auto text = jobs::RenderJobSql(rest.front(), job_args,
+                                     {bootstrap, topic, starting_offsets, sink});
+      if (!text.ok()) return fail(text.status(), 2);
+      sql_text = std::move(*text);
+      templated = true;
+    }
+  }
   // A SQL job is planned here first, so a bad script fails before anything starts.
   const bool is_sql = !sql_text.empty() || !sql_file.empty();
   proto::QueryPlan sql_plan;
@@ -385,12 +410,12 @@ int RunSubmit(int argc, char** argv) {
     if (!sql_text.empty() && !sql_file.empty()) {
       return fail(Status::InvalidArgument("give --sql or --sql-file, not both"), 2);
     }
-    if (!rest.empty()) {
+    if (!templated && !rest.empty()) {
       return fail(Status::InvalidArgument("a SQL job takes no job name or arguments (got '" +
                                           rest.front() + "')"),
                   2);
     }
-    std::string where = "--sql";
+    std::string where = templated ? rest.front() : "--sql";
     if (!sql_file.empty()) {
       auto text = ReadFileToString(sql_file);
       if (!text.ok()) return fail(text.status().WithContext("--sql-file"), 2);
@@ -498,22 +523,12 @@ int RunSubmit(int argc, char** argv) {
                                         "or --sql-file; see --help)"),
                 2);
   }
-  if (is_sql) {
+  if (is_sql) spec.set_sql(sql_text);
+  if (is_sql && !templated) {
     spec.set_job_name("sql");
-    spec.set_sql(sql_text);
   } else {
     spec.set_job_name(rest.front());
     for (size_t i = 1; i < rest.size(); ++i) spec.add_job_args(rest[i]);
-  }
-  if (!is_sql) {
-    auto plan = jobs::BuildJob(spec.job_name(), {rest.begin() + 1, rest.end()});
-    if (!plan.ok()) {
-      bool help = plan.status().message().find("Usage:") != std::string::npos ||
-                  plan.status().message().find("Options:") != std::string::npos;
-      std::fprintf(help ? stdout : stderr, "%s%s\n",
-                   help ? "" : "spate-submit: ", plan.status().message().c_str());
-      return help ? 0 : 2;
-    }
   }
   spec.set_num_executors(num_executors > 0 ? num_executors : 1);
   spec.set_executor_cores(executor_cores > 0 ? executor_cores : 1);
@@ -528,14 +543,16 @@ int RunSubmit(int argc, char** argv) {
   spec.set_starting_offsets(starting_offsets);
   spec.set_max_offsets_per_trigger(max_offsets);
   // A SQL job's tables name its source and sink; --trigger available-now still bounds it.
-  spec.set_trigger(!is_sql || app.count("--trigger") > 0 ? trigger : "");
+  spec.set_trigger(!is_sql || templated || app.count("--trigger") > 0 ? trigger : "");
   spec.set_checkpoint_dir(checkpoint_dir);
   spec.set_sink(sink);
   if (is_sql) {
     spec.set_topic(sql_plan.source().topic());
     spec.set_sink(sql_plan.sink().connector() == "print" ? "console" : "");
   }
-  spec.set_app_name(name.empty() ? (is_sql ? sql::DescribePlan(sql_plan) : spec.job_name()) : name);
+  spec.set_app_name(!name.empty()            ? name
+                    : is_sql && !templated ? sql::DescribePlan(sql_plan)
+                                           : spec.job_name());
 
   proto::SubmitJobRequest req;
   *req.mutable_spec() = spec;

@@ -1,5 +1,7 @@
 #include "exec/decoder.h"
 
+#include "common/time_format.h"
+
 #include <simdjson.h>
 
 #include <algorithm>
@@ -499,7 +501,11 @@ Verdict RowDecoderImpl::ReadLeaf(od::value& v, const Entry& e, int depth, Value*
           verdict = ReadString(v, tok, &text);
           if (verdict != Verdict::kOk) return verdict;
           out.kind = ValueKind::kInt;
-          if (!internal::ParseTimestampText(text, &out.i)) verdict = Verdict::kBadTimestamp;
+          // An instant (TIMESTAMP_LTZ) needs its offset; a wall-clock TIMESTAMP may omit it (UTC).
+          const bool ok = kind == proto::TYPE_TIMESTAMP_LTZ
+                              ? ParseRfc3339Millis(text, &out.i)
+                              : internal::ParseTimestampText(text, &out.i);
+          if (!ok) verdict = Verdict::kBadTimestamp;
         } else if (c == '-' || IsDigit(c)) {
           switch (ParseNumberToken(tok, &out.i)) {
             case NumberKind::kInt64:

@@ -31,9 +31,10 @@ struct DecodeOutcome {
 ///   unless the source says fail_on_missing_field: then kMissingField. JSON null is NULL.
 /// - Types: STRING takes a JSON string; BOOLEAN true/false; INT and BIGINT a JSON integer in
 ///   range (INT: 32-bit); DOUBLE any JSON number; TIMESTAMP(3) and TIMESTAMP_LTZ(3) a JSON
-///   integer (epoch ms) or a string, RFC 3339 with an offset or 'YYYY-MM-DD HH:MM:SS[.fff]'
-///   (read as UTC), or 'YYYY-MM-DDTHH:MM:SS[.fff]' (bad string or out-of-range number:
-///   kBadTimestamp). Any other JSON type is kWrongType (a number for a STRING column included).
+///   integer (epoch ms) or an RFC 3339 string with an offset; TIMESTAMP(3) (wall-clock time)
+///   also 'YYYY-MM-DD HH:MM:SS[.fff]' or 'YYYY-MM-DDTHH:MM:SS[.fff]' without one, read as UTC,
+///   while for TIMESTAMP_LTZ(3) (an instant) a string without an offset is kBadTimestamp, as
+///   are a bad string and a number that is not an int64. Any other JSON type is kWrongType (a number for a STRING column included).
 /// - When several problems exist, kNotJson wins, then the first column problem in document order.
 class RowDecoder {
  public:

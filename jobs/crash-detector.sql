@@ -4,14 +4,16 @@
 -- `spate-submit ... crash-detector [--window 10s] [--watermark 10s] [--threshold 2]
 -- [--keyword crash] [--severities High,Critical]` fills the ${...} fields from its flags, and
 -- the source and sink tables from --bootstrap, --topic, --starting-offsets and --sink.
--- As a file of its own, it runs on Flink SQL unchanged once the fields are filled.
+-- `timestamp` is read as Spate's data model says: epoch milliseconds, or an RFC 3339 string
+-- with an offset. Flink's JSON format reads TIMESTAMP_LTZ only from text: for Flink, declare
+-- `timestamp` BIGINT and `rt AS TO_TIMESTAMP_LTZ(`timestamp`, 3)` with the watermark on rt
+-- (bench/sql/crash-detector.sql, which both engines run).
 CREATE TABLE logs (
-  `timestamp` BIGINT,
+  `timestamp` TIMESTAMP_LTZ(3),
   severity STRING,
   user_id STRING,
   content STRING,
-  rt AS TO_TIMESTAMP_LTZ(`timestamp`, 3),
-  WATERMARK FOR rt AS rt - INTERVAL '${watermark_s}' SECOND
+  WATERMARK FOR `timestamp` AS `timestamp` - INTERVAL '${watermark_s}' SECOND
 ) WITH (
   'connector' = 'kafka',
   'topic' = '${topic}',
@@ -32,7 +34,7 @@ CREATE TABLE crashes (
 
 INSERT INTO crashes
 SELECT window_start, window_end, user_id, COUNT(*) AS crash_count
-FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(rt), INTERVAL '${window_s}' SECOND))
+FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(`timestamp`), INTERVAL '${window_s}' SECOND))
 WHERE LOWER(content) LIKE '%${keyword_like}%' AND UPPER(severity) IN (${severities_in})
 GROUP BY window_start, window_end, user_id
 HAVING COUNT(*) > ${threshold};

@@ -4,13 +4,14 @@
 -- `spate-submit ... logs-processor [--window 10s] [--watermark 10s] [--threshold 0]
 -- [--keyword vulnerability] [--severities High]` fills the ${...} fields from its flags, and
 -- the source and sink tables from --bootstrap, --topic, --starting-offsets and --sink.
+-- `timestamp` is read as Spate's data model says: epoch milliseconds, or an RFC 3339 string
+-- with an offset (for Flink, see crash-detector.sql).
 CREATE TABLE logs (
-  `timestamp` BIGINT,
+  `timestamp` TIMESTAMP_LTZ(3),
   severity STRING,
   source_ip STRING,
   content STRING,
-  rt AS TO_TIMESTAMP_LTZ(`timestamp`, 3),
-  WATERMARK FOR rt AS rt - INTERVAL '${watermark_s}' SECOND
+  WATERMARK FOR `timestamp` AS `timestamp` - INTERVAL '${watermark_s}' SECOND
 ) WITH (
   'connector' = 'kafka',
   'topic' = '${topic}',
@@ -31,7 +32,7 @@ CREATE TABLE counts (
 
 INSERT INTO counts
 SELECT window_start, window_end, source_ip, COUNT(*) AS `count`
-FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(rt), INTERVAL '${window_s}' SECOND))
+FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(`timestamp`), INTERVAL '${window_s}' SECOND))
 WHERE LOWER(content) LIKE '%${keyword_like}%' AND UPPER(severity) IN (${severities_in})
 GROUP BY window_start, window_end, source_ip
 HAVING COUNT(*) > ${threshold};

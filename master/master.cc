@@ -82,7 +82,10 @@ Result<jobs::CompiledPlan> JobPlanOf(const proto::JobSpec& spec) {
   std::string keys;
   for (const auto& k : p.group_key_names()) keys += (keys.empty() ? "" : ",") + k;
   plan.key_column = keys;
-  plan.count_column = p.aggregates_size() > 0 ? p.aggregates(0).text() : "";
+  // The last output column names what is counted (crash_count), as the shipped jobs have it.
+  plan.count_column = p.aggregate() && p.outputs_size() > 0
+                          ? p.outputs(p.outputs_size() - 1).name()
+                          : "";
   plan.prefilter = p.prefilter();
   plan.description = p.description().empty() ? sql::DescribePlan(p) : p.description();
   return plan;

@@ -157,13 +157,27 @@ std::string RowToJson(const proto::ResultRow& row, const RowSchema& schema) {
 std::string FormatConsoleBatch(int64_t batch_id, const std::vector<proto::ResultRow>& rows,
                                const RowSchema& schema) {
   std::vector<std::vector<std::string>> cells;
+  // The exercise's shape (window_start, window_end, then columns) prints its window as one
+  // Interval column, as Spark prints the window struct.
+  const bool interval = schema.columns.size() > 2 && schema.columns[0] == "window_start" &&
+                        schema.columns[1] == "window_end";
   if (!schema.columns.empty()) {
     // A SQL job's rows: one column per output column, strings bare, NULL as NULL.
-    cells.push_back(schema.columns);
+    if (interval) {
+      cells.push_back({"Interval"});
+      cells[0].insert(cells[0].end(), schema.columns.begin() + 2, schema.columns.end());
+    } else {
+      cells.push_back(schema.columns);
+    }
     for (const auto& r : rows) {
       auto& line = cells.emplace_back();
       nlohmann::ordered_json j = nlohmann::ordered_json::parse(r.json(), nullptr, false);
-      for (const auto& c : schema.columns) {
+      if (interval) {
+        line.push_back("{" + FormatUtcSeconds(r.window_start_ms()) + ", " +
+                       FormatUtcSeconds(r.window_end_ms()) + "}");
+      }
+      for (size_t ci = interval ? 2 : 0; ci < schema.columns.size(); ++ci) {
+        const std::string& c = schema.columns[ci];
         if (!j.is_object() || !j.contains(c) || j[c].is_null()) {
           line.push_back("NULL");
         } else if (j[c].is_string()) {

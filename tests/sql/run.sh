@@ -11,8 +11,7 @@
 #      queries, default 20) on the same cluster and topic;
 #   3. the recovery cases (tests/sql/recovery/*.sql): streaming jobs fed in bursts, a worker
 #      killed with SIGKILL mid-run, then --stop --drain.
-# Exits 0 when everything matched, 1 on any mismatch or failure, 77 (ctest: skipped) when
-# spate-submit has no --sql-file yet.
+# Exits 0 when everything matched, 1 on any mismatch or failure.
 #
 # Environment: SPATE_BOOTSTRAP (a running broker; default 127.0.0.1:${SPATE_KAFKA_PORT:-19092}),
 # SPATE_BIN_DIR (default build/bin), SPATE_SQL_KEEP=1 keeps the scratch directory.
@@ -42,10 +41,6 @@ started=$SECONDS
 for b in spate-master spate-worker spate-submit spate-topics; do
   [ -x "$bin/$b" ] || { say "$bin/$b not found: build first (scripts/build.sh)"; exit 1; }
 done
-if ! "$bin/spate-submit" --help 2>&1 | grep -q -- '--sql-file'; then
-  say "SKIP: $bin/spate-submit has no --sql-file (the SQL engine is not in this build)"
-  exit 77
-fi
 command -v kcat >/dev/null || { say "kcat not found"; exit 1; }
 kcat -L -b "$bootstrap" -m 5 >/dev/null 2>&1 || { say "no broker answers on $bootstrap"; exit 1; }
 
