@@ -433,6 +433,7 @@ spate::Status JobRunner::EnsureExecutors(int64_t batch_id) {
       SPATE_ASSIGN_OR_RETURN(added, AddExecutors(1));
       changed = changed || added;
     }
+    if (executors_.empty()) return spate::Status::OK();  // killed or abandoned while waiting
   }
   if (!changed) changed = SpreadOut();
   if (changed) Reassign();

@@ -198,6 +198,16 @@ void Cluster::KillMaster() {
   REQUIRE(s.ok());
 }
 
+int Cluster::StopMaster(milliseconds timeout) {
+  REQUIRE(master_);
+  auto code = master_->Stop(timeout);
+  INFO(code.status().ToString());
+  REQUIRE(code.ok());
+  return *code;
+}
+
+bool Cluster::MasterRunning() { return master_ && master_->Running(); }
+
 void Cluster::RestartMaster() {
   REQUIRE(master_);
   REQUIRE(!master_->Running());

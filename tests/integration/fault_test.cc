@@ -741,5 +741,57 @@ TEST_CASE(
   RequireCommitLogExact(checkpoint);
 }
 
+TEST_CASE(
+    "jobs that lost every executor can be killed while they wait, and the master shuts down "
+    "cleanly with them",
+    "[fault]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("fault-no-executor", 2);
+  cluster.Produce(topic, {"--seed", "77", "--start-ms", std::to_string(kStartMs), "--count", "2000",
+                          "--event-rate", "1000", "--users", "20"});
+  ClusterOptions options;
+  options.workers = 1;
+  options.cores_per_worker = 2;
+  options.worker_timeout = "2s";
+  cluster.Start(options);
+  auto submit = [&](const std::string& name) {
+    return cluster.SubmitDetached({"--num-executors", "1", "--executor-cores", "1", "--topic",
+                                   topic, "--starting-offsets", "earliest", "--sink",
+                                   "file:" + cluster.SinkDir(name), "--trigger",
+                                   "processing-time=200ms", "crash-detector"});
+  };
+  const std::string killed = submit("out-killed");
+  const std::string kept = submit("out-kept");
+  for (const auto& job : {killed, kept}) {
+    REQUIRE(WaitFor([&] { return cluster.GetJob(job, 0).status().batches_committed() > 0; },
+                    seconds(60), milliseconds(100)));
+  }
+  // The only worker goes: both jobs lose every executor and wait for the cluster.
+  cluster.KillWorker(0);
+  auto waiting = [&](const std::string& job) {
+    const auto st = cluster.GetJob(job, 0).status();
+    return st.state() == proto::RECOVERING && Contains(st.message(), "waiting for resources");
+  };
+  for (const auto& job : {killed, kept}) {
+    INFO(cluster.Logs());
+    REQUIRE(WaitFor([&] { return waiting(job); }, seconds(30), milliseconds(100)));
+  }
+
+  CommandResult kill = cluster.RunSubmit({"--master", cluster.master_url(), "--kill", killed});
+  INFO("--kill: " << kill.stdout_text << kill.stderr_text << "\n" << cluster.Logs());
+  REQUIRE(kill.exit_code == 0);
+  CHECK(cluster.WaitForState(killed, proto::KILLED, seconds(10)));
+  REQUIRE(cluster.MasterRunning());
+  CHECK(waiting(kept));
+
+  // Shutting down abandons the other job where it waits; the next master resumes it.
+  const int exit_code = cluster.StopMaster();
+  INFO(cluster.MasterLog());
+  CHECK(exit_code == 0);
+  cluster.RestartMaster();
+  CHECK(cluster.GetJob(killed, 0).status().state() == proto::KILLED);
+  CHECK(cluster.WaitForState(kept, proto::RECOVERING, seconds(10)));
+}
+
 }  // namespace
 }  // namespace spate::testing
