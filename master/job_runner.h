@@ -112,7 +112,7 @@ class JobRunner {
   int next_executor_ = 0;
   bool resumed_ = false;
   bool finished_before_ = false;             // the checkpoint's last batch was final
-  std::optional<proto::BatchPlan> pending_;  // planned, never committed: replay it first
+  std::deque<proto::BatchPlan> pending_;     // planned, never committed: replay these first
   int64_t committed_watermark_ = INT64_MIN;  // the watermark the last committed batch ran under
   std::map<int32_t, int64_t> next_start_;
   std::map<int32_t, proto::PartitionEventTime> event_times_;

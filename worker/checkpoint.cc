@@ -11,6 +11,7 @@
 #include <map>
 #include <tuple>
 
+#include "common/record_file.h"
 #include "proto/spate.pb.h"
 
 namespace spate::worker {
@@ -82,10 +83,13 @@ bool StateCheckpoint::Committed(int64_t batch, int32_t attempt,
   if (it == cache->end()) {
     char name[32];
     std::snprintf(name, sizeof(name), "%012" PRId64, batch);
-    std::ifstream in(commits_dir_ + "/" + name, std::ios::binary);
+    auto file = ReadRecordFile(commits_dir_ + "/" + name);
     proto::BatchCommit commit;
     // Without a readable commit record there is nothing to fence with: take every attempt.
-    const int32_t committed = in && commit.ParseFromIstream(&in) ? commit.attempt() : -1;
+    const int32_t committed =
+        file.ok() && commit.ParseFromString(file->payload) && commit.batch_id() == batch
+            ? commit.attempt()
+            : -1;
     it = cache->emplace(batch, committed).first;
   }
   return it->second < 0 || it->second == attempt;

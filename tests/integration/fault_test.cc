@@ -546,11 +546,53 @@ TEST_CASE(
   // The executors are launched anew on the same workers: a range whose local state is at the
   // last committed batch is used as it is, one that is not (the killed batch had reached its
   // state tasks) is restored from the checkpoint; either way the rows above are exact.
-  WARN("after the master restart: " << (Contains(cluster.MasterLog(), "replaying the planned batch")
+  WARN("after the master restart: " << (Contains(cluster.MasterLog(), "planned batch(es) from")
                                             ? "the planned batch was replayed"
                                             : "no batch was planned at the kill")
                                     << ", " << JobStatusOf(cluster, job).restored_state_rows()
                                     << " state rows restored from the checkpoint");
+  RequireCommitLogExact(checkpoint);
+}
+
+TEST_CASE(
+    "a master restarted after its newest commit record was torn replays that batch from its plan "
+    "and keeps the oracle rows",
+    "[fault]") {
+  Data();
+  Cluster cluster;
+  ClusterOptions options;
+  options.worker_timeout = "2s";
+  cluster.Start(options);
+  const std::string sink = cluster.SinkDir("out");
+  const std::string checkpoint = cluster.SinkDir("checkpoint");
+  const std::string job = cluster.SubmitDetached(JobArgs(sink, checkpoint, kStreaming));
+  REQUIRE(WaitBatches(cluster, job, 10, seconds(60)));
+  cluster.KillMaster();
+  // The machine lost the newest commit record's contents (a crash as it was written): the file
+  // is there, empty.
+  const auto commits = ReadCommitLog(checkpoint);
+  REQUIRE(commits.size() >= 10);
+  const int64_t newest = commits.rbegin()->first;
+  char name[32];
+  std::snprintf(name, sizeof(name), "/commits/%012lld", static_cast<long long>(newest));
+  std::filesystem::resize_file(checkpoint + name, 0);
+  cluster.RestartMaster();
+  // Never rewound: the job goes on from the batch before the torn one, which it replays.
+  CHECK(JobStatusOf(cluster, job).batches_committed() >= newest);
+  bool resumed = WaitFor(
+      [&] {
+        auto st = JobStatusOf(cluster, job);
+        return st.state() == proto::RUNNING && st.batches_committed() > newest + 1;
+      },
+      seconds(60), milliseconds(50));
+  INFO(cluster.StatusText(job) << cluster.Logs(40));
+  REQUIRE(resumed);
+  CHECK(Contains(cluster.MasterLog(),
+                 "resuming from " + checkpoint + " after batch " + std::to_string(newest - 1)));
+  CHECK(Contains(cluster.MasterLog(), "is empty"));
+
+  DrainWhenAllCommitted(cluster, job, checkpoint);
+  RequireOracleRows(ReadSinkDir(sink), cluster);
   RequireCommitLogExact(checkpoint);
 }
 

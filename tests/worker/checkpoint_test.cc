@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/record_file.h"
 #include "proto/spate.pb.h"
 #include "tests/support/process.h"
 
@@ -21,14 +22,12 @@ constexpr int64_t kWindow = 10'000;
 constexpr int64_t kNoWatermark = INT64_MIN;
 
 void WriteCommit(const std::string& dir, int64_t batch, int32_t attempt) {
-  std::filesystem::create_directories(dir + "/commits");
   char name[32];
   std::snprintf(name, sizeof(name), "%012" PRId64, batch);
   proto::BatchCommit c;
   c.set_batch_id(batch);
   c.set_attempt(attempt);
-  std::ofstream out(dir + "/commits/" + name, std::ios::binary);
-  REQUIRE(c.SerializeToOstream(&out));
+  REQUIRE(WriteRecordFile(dir + "/commits/" + name, c.SerializeAsString()).ok());
 }
 
 int64_t CountOf(const std::vector<OwnedEntry>& state, const std::string& key) {
