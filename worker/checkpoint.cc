@@ -169,8 +169,17 @@ Result<std::vector<OwnedEntry>> StateCheckpoint::Load(KeyGroupRange range, int64
                                                       int64_t window_ms) const {
   std::vector<OwnedEntry> out;
   if (version < 0 || range.size() == 0) return out;
+  // A committed version always has files (see Load in the header): none is a checkpoint this
+  // worker cannot see, and restoring empty state would silently lose the range's counts.
+  const std::string what = "state of key groups " + std::to_string(range.begin) + "-" +
+                           std::to_string(range.end - 1) + " at batch " + std::to_string(version);
   std::error_code ec;
-  if (!fs::exists(dir_, ec)) return out;
+  if (!fs::exists(dir_, ec)) {
+    if (ec) return Status::IOError("cannot read checkpoint dir " + dir_ + ": " + ec.message());
+    return Status::FailedPrecondition("cannot restore " + what + ": checkpoint dir " + dir_ +
+                                      " does not exist on this worker (is --checkpoint-dir on "
+                                      "storage every worker shares?)");
+  }
   std::vector<std::pair<FileName, std::string>> files;
   std::map<int64_t, int32_t> committed;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
@@ -188,6 +197,13 @@ Result<std::vector<OwnedEntry>> StateCheckpoint::Load(KeyGroupRange range, int64
     for (uint32_t kg = std::max(f.range.begin, range.begin); kg < std::min(f.range.end, range.end);
          ++kg) {
       snap[kg - range.begin] = std::max(snap[kg - range.begin], f.batch);
+    }
+  }
+  for (uint32_t kg = range.begin; kg < range.end; ++kg) {
+    if (snap[kg - range.begin] < 0) {
+      return Status::FailedPrecondition("cannot restore " + what + ": " + dir_ +
+                                        " has no snapshot of key group " + std::to_string(kg) +
+                                        " at or before it (its files are missing)");
     }
   }
   std::map<std::tuple<uint32_t, int64_t, std::string>, int64_t> sum;
