@@ -181,7 +181,45 @@ void JobRunner::SetState(proto::JobState state, const std::string& message) {
     copy = status_;
   }
   spdlog::info("job {}: {} {}", job_id_, proto::JobState_Name(state), message);
-  if (ctx_.meta) (void)ctx_.meta->PutJob(copy);
+  if (!ctx_.meta) return;
+  if (spate::Status s = ctx_.meta->PutJob(copy); !s.ok()) {
+    spdlog::error("job {}: cannot save its state: {}", job_id_, s.ToString());
+  }
+}
+
+void JobRunner::End(proto::JobState state, const std::string& message) {
+  // Shown only once saved: a master restarted after a failed write resumes the job, so showing
+  // it ended before would be a promise the master cannot keep. Saving is retried while the
+  // master runs (a store can recover, e.g. from a full disk).
+  for (int attempt = 0;; ++attempt) {
+    proto::JobStatus copy = Status();
+    copy.set_state(state);
+    copy.set_message(message);
+    copy.set_finished_at_ms(NowMs());
+    spate::Status s = ctx_.meta ? ctx_.meta->PutJob(copy) : spate::Status::OK();
+    if (s.ok()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        status_ = std::move(copy);
+      }
+      spdlog::info("job {}: {} {}", job_id_, proto::JobState_Name(state), message);
+      return;
+    }
+    spdlog::error("job {}: ends as {} ({}), but that could not be saved: {}", job_id_,
+                  proto::JobState_Name(state), message, s.ToString());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.set_message("ends as " + proto::JobState_Name(state) + " (" + message +
+                          "), but that could not be saved (" + s.ToString() +
+                          "): a master restart would run it again; retrying");
+    }
+    std::unique_lock<std::mutex> lock(wake_mu_);
+    if (wake_cv_.wait_for(lock,
+                          std::chrono::milliseconds(std::min(500 << std::min(attempt, 4), 5000)),
+                          [this] { return abandon_.load(); })) {
+      return;  // the master shuts down; the next one resumes the job
+    }
+  }
 }
 
 bool JobRunner::Interruptible(std::chrono::milliseconds wait) {
@@ -193,7 +231,7 @@ bool JobRunner::Interruptible(std::chrono::milliseconds wait) {
 void JobRunner::Run() {
   spate::Status s = LoadCheckpoint();
   if (s.ok() && finished_before_) {
-    SetState(proto::FINISHED, "already finished: its checkpoint holds the final batch");
+    End(proto::FINISHED, "already finished: its checkpoint holds the final batch");
     return;
   }
   if (s.ok()) s = Admit();
@@ -201,11 +239,11 @@ void JobRunner::Run() {
   if (abandon_) return;  // the master is shutting down: the job resumes with the next one
   ReleaseExecutors();
   if (kill_) {
-    SetState(proto::KILLED, "killed");
+    End(proto::KILLED, "killed");
   } else if (!s.ok()) {
-    SetState(proto::FAILED, s.ToString());
+    End(proto::FAILED, s.ToString());
   } else {
-    SetState(proto::FINISHED, "finished after " + std::to_string(next_batch_) + " batch(es)");
+    End(proto::FINISHED, "finished after " + std::to_string(next_batch_) + " batch(es)");
   }
 }
 

@@ -95,7 +95,12 @@ class JobRunner {
   void ReleaseExecutors();
   /// Asks the executor's worker to stop it (best effort) and releases its resources.
   void StopExecutor(const proto::ExecutorAssignment& a);
+  /// Sets and saves a state the job goes on from (a failed save is logged: a restart resumes
+  /// the job either way).
   void SetState(proto::JobState state, const std::string& message);
+  /// Ends the job as `state` (FINISHED, FAILED, KILLED) once that is saved; until then (or
+  /// until the master shuts down) it keeps its state, says why in its message, and retries.
+  void End(proto::JobState state, const std::string& message);
   bool Interruptible(std::chrono::milliseconds wait);
   const proto::ExecutorAssignment* OwnerOfKafkaPartition(int32_t p) const;
   const proto::ExecutorAssignment* OwnerOfShufflePartition(int32_t s) const;
