@@ -135,6 +135,7 @@ Result<std::vector<std::string>> PlaceExecutors(const std::vector<WorkerRecord>&
 void AssignWork(std::vector<proto::ExecutorAssignment>* executors, int kafka_partitions,
                 int shuffle_partitions, int key_groups) {
   const int n = static_cast<int>(executors->size());
+  if (n == 0) return;  // nothing to assign to (a job that lost every executor)
   for (auto& e : *executors) {
     e.clear_kafka_partitions();
     e.clear_shuffle_partitions();

@@ -70,7 +70,7 @@ Result<std::vector<std::string>> PlaceExecutors(const std::vector<WorkerRecord>&
                                                 int cores, int64_t memory);
 
 /// Gives executor i the Kafka partitions p with p % n == i and the shuffle partitions s with
-/// s % n == i, each shuffle partition with its key-group range.
+/// s % n == i, each shuffle partition with its key-group range. With no executor, does nothing.
 void AssignWork(std::vector<proto::ExecutorAssignment>* executors, int kafka_partitions,
                 int shuffle_partitions, int key_groups);
 

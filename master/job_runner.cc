@@ -12,6 +12,7 @@
 #include "common/config.h"
 #include "common/kafka_util.h"
 #include "common/rpc.h"
+#include "master/batch_log.h"
 #include "master/planner.h"
 
 namespace spate::master {
@@ -22,38 +23,6 @@ constexpr size_t kKeptResultBatches = 1000;
 constexpr size_t kKeptProgress = 1000;
 constexpr int kKeptSamples = 20;
 namespace fs = std::filesystem;
-
-// Checkpoint-dir files are small protobufs, made visible by rename.
-spate::Status WriteProtoFile(const std::string& path, const google::protobuf::Message& m) {
-  std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out || !m.SerializeToOstream(&out)) return spate::Status::IOError("cannot write " + tmp);
-    out.flush();
-    if (!out) return spate::Status::IOError("cannot write " + tmp);
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    return spate::Status::IOError("cannot rename " + tmp + ": " + std::strerror(errno));
-  }
-  return spate::Status::OK();
-}
-
-template <typename M>
-spate::Result<std::optional<M>> ReadProtoFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::optional<M>();
-  M m;
-  if (!m.ParseFromIstream(&in)) return spate::Status::Corruption("cannot parse " + path);
-  return std::optional<M>(std::move(m));
-}
-
-std::string BatchFile(const std::string& dir, const char* log, int64_t batch) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%012" PRId64, batch);
-  return dir + "/" + log + "/" + buf;
-}
 
 // Runs one RPC per task in parallel; cancels every call still in flight once `cancel` says so
 // (a worker was lost, the job was killed), so a dead peer costs no more than the detection.
@@ -212,7 +181,45 @@ void JobRunner::SetState(proto::JobState state, const std::string& message) {
     copy = status_;
   }
   spdlog::info("job {}: {} {}", job_id_, proto::JobState_Name(state), message);
-  if (ctx_.meta) (void)ctx_.meta->PutJob(copy);
+  if (!ctx_.meta) return;
+  if (spate::Status s = ctx_.meta->PutJob(copy); !s.ok()) {
+    spdlog::error("job {}: cannot save its state: {}", job_id_, s.ToString());
+  }
+}
+
+void JobRunner::End(proto::JobState state, const std::string& message) {
+  // Shown only once saved: a master restarted after a failed write resumes the job, so showing
+  // it ended before would be a promise the master cannot keep. Saving is retried while the
+  // master runs (a store can recover, e.g. from a full disk).
+  for (int attempt = 0;; ++attempt) {
+    proto::JobStatus copy = Status();
+    copy.set_state(state);
+    copy.set_message(message);
+    copy.set_finished_at_ms(NowMs());
+    spate::Status s = ctx_.meta ? ctx_.meta->PutJob(copy) : spate::Status::OK();
+    if (s.ok()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        status_ = std::move(copy);
+      }
+      spdlog::info("job {}: {} {}", job_id_, proto::JobState_Name(state), message);
+      return;
+    }
+    spdlog::error("job {}: ends as {} ({}), but that could not be saved: {}", job_id_,
+                  proto::JobState_Name(state), message, s.ToString());
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.set_message("ends as " + proto::JobState_Name(state) + " (" + message +
+                          "), but that could not be saved (" + s.ToString() +
+                          "): a master restart would run it again; retrying");
+    }
+    std::unique_lock<std::mutex> lock(wake_mu_);
+    if (wake_cv_.wait_for(lock,
+                          std::chrono::milliseconds(std::min(500 << std::min(attempt, 4), 5000)),
+                          [this] { return abandon_.load(); })) {
+      return;  // the master shuts down; the next one resumes the job
+    }
+  }
 }
 
 bool JobRunner::Interruptible(std::chrono::milliseconds wait) {
@@ -224,7 +231,7 @@ bool JobRunner::Interruptible(std::chrono::milliseconds wait) {
 void JobRunner::Run() {
   spate::Status s = LoadCheckpoint();
   if (s.ok() && finished_before_) {
-    SetState(proto::FINISHED, "already finished: its checkpoint holds the final batch");
+    End(proto::FINISHED, "already finished: its checkpoint holds the final batch");
     return;
   }
   if (s.ok()) s = Admit();
@@ -232,11 +239,11 @@ void JobRunner::Run() {
   if (abandon_) return;  // the master is shutting down: the job resumes with the next one
   ReleaseExecutors();
   if (kill_) {
-    SetState(proto::KILLED, "killed");
+    End(proto::KILLED, "killed");
   } else if (!s.ok()) {
-    SetState(proto::FAILED, s.ToString());
+    End(proto::FAILED, s.ToString());
   } else {
-    SetState(proto::FINISHED, "finished after " + std::to_string(next_batch_) + " batch(es)");
+    End(proto::FINISHED, "finished after " + std::to_string(next_batch_) + " batch(es)");
   }
 }
 
@@ -245,35 +252,31 @@ spate::Status JobRunner::LoadCheckpoint() {
   if (dir.empty()) return spate::Status::OK();
   // The key groups decide where every key's state lives: a job resumed from a checkpoint keeps
   // the ones it started with, whatever the new submission asks.
-  SPATE_ASSIGN_OR_RETURN(auto meta, ReadProtoFile<proto::JobSpec>(dir + "/metadata"));
-  if (meta) {
-    if (meta->topic() != spec_.topic()) {
+  proto::JobSpec meta;
+  spate::Status read = ReadProtoRecord(dir + "/metadata", &meta);
+  if (read.ok()) {
+    if (meta.topic() != spec_.topic()) {
       return spate::Status::InvalidArgument("checkpoint dir " + dir +
-                                            " belongs to a job on topic " + meta->topic() +
+                                            " belongs to a job on topic " + meta.topic() +
                                             ", not " + spec_.topic());
     }
-    if (meta->key_groups() != spec_.key_groups()) {
-      spdlog::info("job {}: keeps the checkpoint's {} key groups", job_id_, meta->key_groups());
-      spec_.set_key_groups(meta->key_groups());
+    if (meta.key_groups() != spec_.key_groups()) {
+      spdlog::info("job {}: keeps the checkpoint's {} key groups", job_id_, meta.key_groups());
+      spec_.set_key_groups(meta.key_groups());
       std::lock_guard<std::mutex> lock(mu_);
-      status_.mutable_spec()->set_key_groups(meta->key_groups());
+      status_.mutable_spec()->set_key_groups(meta.key_groups());
     }
+  } else if (read.code() == StatusCode::kNotFound) {
+    SPATE_RETURN_IF_ERROR(WriteProtoRecord(dir + "/metadata", spec_));
   } else {
-    SPATE_RETURN_IF_ERROR(WriteProtoFile(dir + "/metadata", spec_));
+    return read;
   }
-  std::error_code ec;
+  SPATE_ASSIGN_OR_RETURN(RecoveredBatchLog log, RecoverBatchLog(dir));
+  for (const auto& why : log.skipped) spdlog::warn("job {}: checkpoint: {}", job_id_, why);
   int64_t last = -1;
-  for (const auto& entry : fs::directory_iterator(dir + "/commits", ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.find('.') == std::string::npos)
-      last = std::max<int64_t>(last, std::atoll(name.c_str()));
-  }
-  if (last >= 0) {
-    SPATE_ASSIGN_OR_RETURN(auto commit,
-                           ReadProtoFile<proto::BatchCommit>(BatchFile(dir, "commits", last)));
-    if (!commit)
-      return spate::Status::Corruption("commit log of " + dir + " lost batch " +
-                                       std::to_string(last));
+  if (log.commit) {
+    const proto::BatchCommit* commit = &*log.commit;
+    last = commit->batch_id();
     for (const auto& [p, o] : commit->next_offsets()) next_start_[p] = o;
     for (const auto& t : commit->event_times()) event_times_[t.partition()] = t;
     watermark_ = commit->next_watermark_ms();
@@ -285,8 +288,7 @@ spate::Status JobRunner::LoadCheckpoint() {
     std::lock_guard<std::mutex> lock(mu_);
     status_.set_batches_committed(next_batch_);
   }
-  SPATE_ASSIGN_OR_RETURN(pending_,
-                         ReadProtoFile<proto::BatchPlan>(BatchFile(dir, "offsets", next_batch_)));
+  pending_.assign(log.replay.begin(), log.replay.end());
   // State files of a batch that never committed may be split by other key-group ranges than
   // this run uses: drop them, the batch is replayed.
   std::error_code rm;
@@ -300,9 +302,11 @@ spate::Status JobRunner::LoadCheckpoint() {
     }
   }
   if (resumed_) {
-    spdlog::info(
-        "job {}: resuming from {} after batch {}{}", job_id_, dir, last,
-        pending_ ? " (replaying the planned batch " + std::to_string(next_batch_) + ")" : "");
+    spdlog::info("job {}: resuming from {} after batch {}{}", job_id_, dir, last,
+                 pending_.empty()
+                     ? ""
+                     : " (replaying " + std::to_string(pending_.size()) +
+                           " planned batch(es) from " + std::to_string(next_batch_) + ")");
   }
   return spate::Status::OK();
 }
@@ -435,6 +439,7 @@ spate::Status JobRunner::EnsureExecutors(int64_t batch_id) {
       SPATE_ASSIGN_OR_RETURN(added, AddExecutors(1));
       changed = changed || added;
     }
+    if (executors_.empty()) return spate::Status::OK();  // killed or abandoned while waiting
   }
   if (!changed) changed = SpreadOut();
   if (changed) Reassign();
@@ -482,15 +487,15 @@ bool JobRunner::SpreadOut() {
 spate::Status JobRunner::WritePlan(const proto::BatchPlan& plan) {
   if (!spec_.checkpoint_dir().empty()) {
     SPATE_RETURN_IF_ERROR(
-        WriteProtoFile(BatchFile(spec_.checkpoint_dir(), "offsets", plan.batch_id()), plan));
+        WriteProtoRecord(BatchLogPath(spec_.checkpoint_dir(), "offsets", plan.batch_id()), plan));
   }
   return ctx_.meta->WritePlan(job_id_, plan);
 }
 
 spate::Status JobRunner::WriteCommit(const proto::BatchCommit& commit) {
   if (!spec_.checkpoint_dir().empty()) {
-    SPATE_RETURN_IF_ERROR(
-        WriteProtoFile(BatchFile(spec_.checkpoint_dir(), "commits", commit.batch_id()), commit));
+    SPATE_RETURN_IF_ERROR(WriteProtoRecord(
+        BatchLogPath(spec_.checkpoint_dir(), "commits", commit.batch_id()), commit));
   }
   return ctx_.meta->WriteCommit(job_id_, commit);
 }
@@ -558,7 +563,7 @@ spate::Status JobRunner::RunBatches() {
   bool final_done = false;
   std::optional<std::chrono::steady_clock::time_point> outage_since;  // planning cannot reach Kafka
   while (!kill_ && !final_done) {
-    if (!available_now && last_batch_start_ms_ > 0 && !pending_) {
+    if (!available_now && last_batch_start_ms_ > 0 && pending_.empty()) {
       int64_t wait = last_batch_start_ms_ + interval_ms - NowMs();
       if (wait > 0 && !Interruptible(std::chrono::milliseconds(wait))) break;
     }
@@ -566,9 +571,9 @@ spate::Status JobRunner::RunBatches() {
     const int64_t trigger_ms = NowMs();
     auto planning_started = std::chrono::steady_clock::now();
     proto::BatchPlan plan;
-    if (pending_) {
-      plan = *pending_;  // planned before a failure: replay exactly that range
-      pending_.reset();
+    if (!pending_.empty()) {
+      plan = pending_.front();  // planned before a failure: replay exactly that range
+      pending_.pop_front();
     } else {
       std::map<int32_t, int64_t> available = target;
       if (!available_now) {

@@ -95,7 +95,12 @@ class JobRunner {
   void ReleaseExecutors();
   /// Asks the executor's worker to stop it (best effort) and releases its resources.
   void StopExecutor(const proto::ExecutorAssignment& a);
+  /// Sets and saves a state the job goes on from (a failed save is logged: a restart resumes
+  /// the job either way).
   void SetState(proto::JobState state, const std::string& message);
+  /// Ends the job as `state` (FINISHED, FAILED, KILLED) once that is saved; until then (or
+  /// until the master shuts down) it keeps its state, says why in its message, and retries.
+  void End(proto::JobState state, const std::string& message);
   bool Interruptible(std::chrono::milliseconds wait);
   const proto::ExecutorAssignment* OwnerOfKafkaPartition(int32_t p) const;
   const proto::ExecutorAssignment* OwnerOfShufflePartition(int32_t s) const;
@@ -112,7 +117,7 @@ class JobRunner {
   int next_executor_ = 0;
   bool resumed_ = false;
   bool finished_before_ = false;             // the checkpoint's last batch was final
-  std::optional<proto::BatchPlan> pending_;  // planned, never committed: replay it first
+  std::deque<proto::BatchPlan> pending_;     // planned, never committed: replay these first
   int64_t committed_watermark_ = INT64_MIN;  // the watermark the last committed batch ran under
   std::map<int32_t, int64_t> next_start_;
   std::map<int32_t, proto::PartitionEventTime> event_times_;

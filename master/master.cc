@@ -138,7 +138,20 @@ MasterHandler::MasterHandler(const MasterOptions& options, std::unique_ptr<MetaS
     spdlog::error("cannot load jobs from {}: {}", options.state_dir, jobs.status().ToString());
     return;
   }
-  for (auto& j : *jobs) {
+  // One unreadable record costs that job only: it is listed as FAILED (never resumed, since
+  // its spec is unknown) and the other jobs load and resume.
+  for (const auto& bad : jobs->unreadable) {
+    ++next_job_;
+    spdlog::error("job {}: not resumed: its record in {} cannot be read: {}", bad.job_id,
+                  options.state_dir, bad.reason);
+    proto::JobStatus j;
+    j.set_job_id(bad.job_id);
+    j.set_state(proto::FAILED);
+    j.set_message("not resumed: its record in the master's state dir cannot be read (" +
+                  bad.reason + ")");
+    past_jobs_[bad.job_id] = std::move(j);
+  }
+  for (auto& j : jobs->jobs) {
     ++next_job_;
     const bool ended =
         j.state() == proto::FINISHED || j.state() == proto::KILLED || j.state() == proto::FAILED;
@@ -152,7 +165,9 @@ MasterHandler::MasterHandler(const MasterOptions& options, std::unique_ptr<MetaS
     if (!plan.ok()) {
       j.set_state(proto::FAILED);
       j.set_message("cannot resume: " + plan.status().message());
-      (void)meta_->PutJob(j);
+      if (Status saved = meta_->PutJob(j); !saved.ok()) {
+        spdlog::error("job {}: cannot save its state: {}", j.job_id(), saved.ToString());
+      }
       past_jobs_[j.job_id()] = j;
       continue;
     }
@@ -215,7 +230,12 @@ Status MasterHandler::HandleSubmitJob(const proto::SubmitJobRequest& request,
     jobs_[id] = runner;
     reply->set_job_id(id);
   }
-  (void)meta_->PutJob(runner->Status());
+  // A job that is not saved would be lost by a master restart: refuse it instead.
+  if (Status saved = meta_->PutJob(runner->Status()); !saved.ok()) {
+    std::lock_guard<std::mutex> lock(mu_);
+    jobs_.erase(reply->job_id());
+    return saved.WithContext("cannot save job " + reply->job_id());
+  }
   spdlog::info("job {} submitted: {} ({})", reply->job_id(), spec.job_name(), plan.description);
   runner->Start();
   return Status::OK();

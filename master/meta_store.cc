@@ -20,13 +20,14 @@ std::string BatchKey(const std::string& job_id, const char* log, int64_t batch) 
 MetaStore::MetaStore(std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
 MetaStore::~MetaStore() = default;
 
-Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& dir) {
+Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& dir, rocksdb::Env* env) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create state dir " + dir + ": " + ec.message());
   rocksdb::Options options;
   options.create_if_missing = true;
   options.max_background_jobs = 1;
+  if (env) options.env = env;
   rocksdb::DB* raw = nullptr;
   auto s = rocksdb::DB::Open(options, dir, &raw);
   if (!s.ok()) {
@@ -46,16 +47,21 @@ Status MetaStore::Put(const std::string& key, const google::protobuf::Message& m
 
 Status MetaStore::PutJob(const proto::JobStatus& job) { return Put("jobs/" + job.job_id(), job); }
 
-Result<std::vector<proto::JobStatus>> MetaStore::LoadJobs() {
-  std::vector<proto::JobStatus> out;
+Result<MetaStore::StoredJobs> MetaStore::LoadJobs() {
+  StoredJobs out;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
   for (it->Seek("jobs/"); it->Valid() && it->key().starts_with("jobs/"); it->Next()) {
     proto::JobStatus j;
     if (!j.ParseFromArray(it->value().data(), static_cast<int>(it->value().size()))) {
-      return Status::Corruption("bad job record " + it->key().ToString());
+      out.unreadable.push_back(
+          {it->key().ToString().substr(5), "record " + it->key().ToString() + " (" +
+                                               std::to_string(it->value().size()) +
+                                               " bytes) is not a job status"});
+      continue;
     }
-    out.push_back(std::move(j));
+    out.jobs.push_back(std::move(j));
   }
+  if (!it->status().ok()) return Status::IOError("master state read: " + it->status().ToString());
   return out;
 }
 

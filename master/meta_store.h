@@ -13,7 +13,8 @@
 
 namespace rocksdb {
 class DB;
-}
+class Env;
+}  // namespace rocksdb
 
 namespace spate::master {
 
@@ -21,11 +22,26 @@ namespace spate::master {
 /// task reads it, and in the commit log only once it is done.
 class MetaStore {
  public:
-  static Result<std::unique_ptr<MetaStore>> Open(const std::string& dir);
+  /// `env` (not owned, outlives the store): RocksDB's environment, for tests that inject
+  /// failures; null is the default one.
+  static Result<std::unique_ptr<MetaStore>> Open(const std::string& dir,
+                                                 rocksdb::Env* env = nullptr);
   ~MetaStore();
 
   Status PutJob(const proto::JobStatus& job);
-  Result<std::vector<proto::JobStatus>> LoadJobs();
+
+  /// A job record that could not be read, and why.
+  struct UnreadableJob {
+    std::string job_id;  ///< from the record's key
+    std::string reason;
+  };
+  struct StoredJobs {
+    std::vector<proto::JobStatus> jobs;
+    std::vector<UnreadableJob> unreadable;  ///< skipped; the others are in `jobs`
+  };
+  /// Every job record. One that does not parse is skipped and listed in `unreadable`; an error
+  /// only when the store itself cannot be read.
+  Result<StoredJobs> LoadJobs();
 
   /// Offset log: the plan of batch `plan.batch_id()` of `job_id`.
   Status WritePlan(const std::string& job_id, const proto::BatchPlan& plan);

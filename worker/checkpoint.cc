@@ -12,6 +12,7 @@
 #include <map>
 #include <tuple>
 
+#include "common/record_file.h"
 #include "proto/spate.pb.h"
 
 namespace spate::worker {
@@ -83,10 +84,13 @@ bool StateCheckpoint::Committed(int64_t batch, int32_t attempt,
   if (it == cache->end()) {
     char name[32];
     std::snprintf(name, sizeof(name), "%012" PRId64, batch);
-    std::ifstream in(commits_dir_ + "/" + name, std::ios::binary);
+    auto file = ReadRecordFile(commits_dir_ + "/" + name);
     proto::BatchCommit commit;
     // Without a readable commit record there is nothing to fence with: take every attempt.
-    const int32_t committed = in && commit.ParseFromIstream(&in) ? commit.attempt() : -1;
+    const int32_t committed =
+        file.ok() && commit.ParseFromString(file->payload) && commit.batch_id() == batch
+            ? commit.attempt()
+            : -1;
     it = cache->emplace(batch, committed).first;
   }
   return it->second < 0 || it->second == attempt;
@@ -172,8 +176,17 @@ Status StateCheckpoint::ReadFiles(KeyGroupRange range, int64_t version, std::vec
   files->clear();
   snapshot_of->assign(range.size(), -1);
   if (version < 0 || range.size() == 0) return Status::OK();
+  // A committed version always has files (see Load in the header): none is a checkpoint this
+  // worker cannot see, and restoring empty state would silently lose the range's state.
+  const std::string what = "state of key groups " + std::to_string(range.begin) + "-" +
+                           std::to_string(range.end - 1) + " at batch " + std::to_string(version);
   std::error_code ec;
-  if (!fs::exists(dir_, ec)) return Status::OK();
+  if (!fs::exists(dir_, ec)) {
+    if (ec) return Status::IOError("cannot read checkpoint dir " + dir_ + ": " + ec.message());
+    return Status::FailedPrecondition("cannot restore " + what + ": checkpoint dir " + dir_ +
+                                      " does not exist on this worker (is --checkpoint-dir on "
+                                      "storage every worker shares?)");
+  }
   std::map<int64_t, int32_t> committed;
   std::vector<std::pair<FileName, std::string>> found;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
@@ -193,6 +206,13 @@ Status StateCheckpoint::ReadFiles(KeyGroupRange range, int64_t version, std::vec
     for (uint32_t kg = std::max(f.range.begin, range.begin); kg < std::min(f.range.end, range.end);
          ++kg) {
       (*snapshot_of)[kg - range.begin] = std::max((*snapshot_of)[kg - range.begin], f.batch);
+    }
+  }
+  for (uint32_t kg = range.begin; kg < range.end; ++kg) {
+    if ((*snapshot_of)[kg - range.begin] < 0) {
+      return Status::FailedPrecondition("cannot restore " + what + ": " + dir_ +
+                                        " has no snapshot of key group " + std::to_string(kg) +
+                                        " at or before it (its files are missing)");
     }
   }
   for (const auto& [f, path] : found) {

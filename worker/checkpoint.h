@@ -49,6 +49,10 @@ class StateCheckpoint {
                        const std::vector<OwnedEntry>& state);
   /// The state of `range` as of batch `version` (-1: empty): snapshot + deltas, summed, minus
   /// the windows whose end <= `watermark_ms` (closed by then). Sorted by (key group, window, key).
+  /// Every key group of a committed version has a snapshot at or before it (batch 0 writes one
+  /// for every range, and WriteSnapshot keeps the previous one): when the dir is missing, or a
+  /// key group has none, the checkpoint is not all there (not mounted on this worker, files
+  /// lost) and Load fails with FailedPrecondition instead of returning empty state.
   Result<std::vector<OwnedEntry>> Load(KeyGroupRange range, int64_t version, int64_t watermark_ms,
                                        int64_t window_ms) const;
   /// Deletes files of batches after `version` (left by a batch that never committed).

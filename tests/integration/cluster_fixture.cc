@@ -11,6 +11,7 @@
 #include <regex>
 #include <sstream>
 
+#include "common/record_file.h"
 #include "common/rpc.h"
 #include "proto/spate.grpc.pb.h"
 
@@ -197,6 +198,16 @@ void Cluster::KillMaster() {
   INFO(s.ToString());
   REQUIRE(s.ok());
 }
+
+int Cluster::StopMaster(milliseconds timeout) {
+  REQUIRE(master_);
+  auto code = master_->Stop(timeout);
+  INFO(code.status().ToString());
+  REQUIRE(code.ok());
+  return *code;
+}
+
+bool Cluster::MasterRunning() { return master_ && master_->Running(); }
 
 void Cluster::RestartMaster() {
   REQUIRE(master_);
@@ -418,10 +429,12 @@ std::map<int64_t, M> ReadBatchLog(const std::string& dir) {
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
     if (name.find('.') != std::string::npos) continue;  // being written
-    std::ifstream in(entry.path(), std::ios::binary);
+    auto file = ReadRecordFile(entry.path().string());
+    INFO("reading " << entry.path().string() << ": " << file.status().ToString());
+    REQUIRE(file.ok());
+    REQUIRE_FALSE(file->legacy);
     M m;
-    INFO("parsing " << entry.path().string());
-    REQUIRE(m.ParseFromIstream(&in));
+    REQUIRE(m.ParseFromString(file->payload));
     out[std::stoll(name)] = std::move(m);
   }
   return out;

@@ -113,6 +113,11 @@ class Cluster {
   /// Starts the master again with the same port, --state-dir and options (after KillMaster or
   /// a master that exited) and waits (bounded) until it listens.
   void RestartMaster();
+  /// Graceful stop of the master (SIGTERM, SIGKILL after `timeout`); its exit code as
+  /// ChildProcess::Stop returns it. Its state dir stays, for RestartMaster.
+  int StopMaster(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Whether the master process is still running.
+  bool MasterRunning();
   /// The master's log (stdout and stderr) so far; after a restart, the new process's log.
   std::string MasterLog() const;
   /// Starts one more worker like Start()'s and waits (bounded) until it registered; returns its

@@ -546,11 +546,53 @@ TEST_CASE(
   // The executors are launched anew on the same workers: a range whose local state is at the
   // last committed batch is used as it is, one that is not (the killed batch had reached its
   // state tasks) is restored from the checkpoint; either way the rows above are exact.
-  WARN("after the master restart: " << (Contains(cluster.MasterLog(), "replaying the planned batch")
+  WARN("after the master restart: " << (Contains(cluster.MasterLog(), "planned batch(es) from")
                                             ? "the planned batch was replayed"
                                             : "no batch was planned at the kill")
                                     << ", " << JobStatusOf(cluster, job).restored_state_rows()
                                     << " state rows restored from the checkpoint");
+  RequireCommitLogExact(checkpoint);
+}
+
+TEST_CASE(
+    "a master restarted after its newest commit record was torn replays that batch from its plan "
+    "and keeps the oracle rows",
+    "[fault]") {
+  Data();
+  Cluster cluster;
+  ClusterOptions options;
+  options.worker_timeout = "2s";
+  cluster.Start(options);
+  const std::string sink = cluster.SinkDir("out");
+  const std::string checkpoint = cluster.SinkDir("checkpoint");
+  const std::string job = cluster.SubmitDetached(JobArgs(sink, checkpoint, kStreaming));
+  REQUIRE(WaitBatches(cluster, job, 10, seconds(60)));
+  cluster.KillMaster();
+  // The machine lost the newest commit record's contents (a crash as it was written): the file
+  // is there, empty.
+  const auto commits = ReadCommitLog(checkpoint);
+  REQUIRE(commits.size() >= 10);
+  const int64_t newest = commits.rbegin()->first;
+  char name[32];
+  std::snprintf(name, sizeof(name), "/commits/%012lld", static_cast<long long>(newest));
+  std::filesystem::resize_file(checkpoint + name, 0);
+  cluster.RestartMaster();
+  // Never rewound: the job goes on from the batch before the torn one, which it replays.
+  CHECK(JobStatusOf(cluster, job).batches_committed() >= newest);
+  bool resumed = WaitFor(
+      [&] {
+        auto st = JobStatusOf(cluster, job);
+        return st.state() == proto::RUNNING && st.batches_committed() > newest + 1;
+      },
+      seconds(60), milliseconds(50));
+  INFO(cluster.StatusText(job) << cluster.Logs(40));
+  REQUIRE(resumed);
+  CHECK(Contains(cluster.MasterLog(),
+                 "resuming from " + checkpoint + " after batch " + std::to_string(newest - 1)));
+  CHECK(Contains(cluster.MasterLog(), "is empty"));
+
+  DrainWhenAllCommitted(cluster, job, checkpoint);
+  RequireOracleRows(ReadSinkDir(sink), cluster);
   RequireCommitLogExact(checkpoint);
 }
 
@@ -739,6 +781,58 @@ TEST_CASE(
   std::sort(rows.begin(), rows.end());
   RequireOracleRows(rows, cluster);
   RequireCommitLogExact(checkpoint);
+}
+
+TEST_CASE(
+    "jobs that lost every executor can be killed while they wait, and the master shuts down "
+    "cleanly with them",
+    "[fault]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("fault-no-executor", 2);
+  cluster.Produce(topic, {"--seed", "77", "--start-ms", std::to_string(kStartMs), "--count", "2000",
+                          "--event-rate", "1000", "--users", "20"});
+  ClusterOptions options;
+  options.workers = 1;
+  options.cores_per_worker = 2;
+  options.worker_timeout = "2s";
+  cluster.Start(options);
+  auto submit = [&](const std::string& name) {
+    return cluster.SubmitDetached({"--num-executors", "1", "--executor-cores", "1", "--topic",
+                                   topic, "--starting-offsets", "earliest", "--sink",
+                                   "file:" + cluster.SinkDir(name), "--trigger",
+                                   "processing-time=200ms", "crash-detector"});
+  };
+  const std::string killed = submit("out-killed");
+  const std::string kept = submit("out-kept");
+  for (const auto& job : {killed, kept}) {
+    REQUIRE(WaitFor([&] { return cluster.GetJob(job, 0).status().batches_committed() > 0; },
+                    seconds(60), milliseconds(100)));
+  }
+  // The only worker goes: both jobs lose every executor and wait for the cluster.
+  cluster.KillWorker(0);
+  auto waiting = [&](const std::string& job) {
+    const auto st = cluster.GetJob(job, 0).status();
+    return st.state() == proto::RECOVERING && Contains(st.message(), "waiting for resources");
+  };
+  for (const auto& job : {killed, kept}) {
+    INFO(cluster.Logs());
+    REQUIRE(WaitFor([&] { return waiting(job); }, seconds(30), milliseconds(100)));
+  }
+
+  CommandResult kill = cluster.RunSubmit({"--master", cluster.master_url(), "--kill", killed});
+  INFO("--kill: " << kill.stdout_text << kill.stderr_text << "\n" << cluster.Logs());
+  REQUIRE(kill.exit_code == 0);
+  CHECK(cluster.WaitForState(killed, proto::KILLED, seconds(10)));
+  REQUIRE(cluster.MasterRunning());
+  CHECK(waiting(kept));
+
+  // Shutting down abandons the other job where it waits; the next master resumes it.
+  const int exit_code = cluster.StopMaster();
+  INFO(cluster.MasterLog());
+  CHECK(exit_code == 0);
+  cluster.RestartMaster();
+  CHECK(cluster.GetJob(killed, 0).status().state() == proto::KILLED);
+  CHECK(cluster.WaitForState(kept, proto::RECOVERING, seconds(10)));
 }
 
 }  // namespace

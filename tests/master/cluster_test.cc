@@ -260,6 +260,14 @@ TEST_CASE("reassigning work replaces the previous assignment", "[unit]") {
   CheckAssignment(execs, 6, 4, 60);
 }
 
+TEST_CASE("assigning work with no executor left assigns nothing", "[unit]") {
+  // A job that lost every executor and is killed, or abandoned by a master shutting down,
+  // while it waits for new ones.
+  std::vector<proto::ExecutorAssignment> none;
+  AssignWork(&none, 4, 4, 128);
+  CHECK(none.empty());
+}
+
 // ---------------------------------------------------------------- WorkerRegistry
 
 struct FakeClock {

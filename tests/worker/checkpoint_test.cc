@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "common/record_file.h"
 #include "proto/spate.pb.h"
 #include "tests/support/process.h"
 
@@ -21,14 +22,12 @@ constexpr int64_t kWindow = 10'000;
 constexpr int64_t kNoWatermark = INT64_MIN;
 
 void WriteCommit(const std::string& dir, int64_t batch, int32_t attempt) {
-  std::filesystem::create_directories(dir + "/commits");
   char name[32];
   std::snprintf(name, sizeof(name), "%012" PRId64, batch);
   proto::BatchCommit c;
   c.set_batch_id(batch);
   c.set_attempt(attempt);
-  std::ofstream out(dir + "/commits/" + name, std::ios::binary);
-  REQUIRE(c.SerializeToOstream(&out));
+  REQUIRE(WriteRecordFile(dir + "/commits/" + name, c.SerializeAsString()).ok());
 }
 
 int64_t CountOf(const std::vector<OwnedEntry>& state, const std::string& key) {
@@ -75,11 +74,50 @@ TEST_CASE("restore ignores state files of attempts that never committed", "[unit
 TEST_CASE("without a commit log every attempt's files are restored", "[unit]") {
   TempDir dir("spate-checkpoint");
   StateCheckpoint ckpt(dir.path() + "/state");
-  REQUIRE(ckpt.WriteDelta(0, 0, {0, 64}, {{3, 0, "user_a", 2}}).ok());
+  REQUIRE(ckpt.WriteSnapshot(0, 0, {0, 64}, {{3, 0, "user_a", 2}}).ok());
   REQUIRE(ckpt.WriteDelta(1, 3, {0, 64}, {{3, 0, "user_a", 1}}).ok());
   auto state = ckpt.Load({0, 64}, 1, kNoWatermark, kWindow);
   REQUIRE(state.ok());
   CHECK(CountOf(*state, "user_a") == 3);
+}
+
+TEST_CASE("restoring from a checkpoint dir this worker cannot see is an error, never empty state",
+          "[unit]") {
+  TempDir dir("spate-checkpoint");
+  StateCheckpoint ckpt(dir.path() + "/not-mounted/state", dir.path() + "/not-mounted/commits");
+  auto state = ckpt.Load({0, 64}, 3, kNoWatermark, kWindow);
+  REQUIRE_FALSE(state.ok());
+  CHECK(state.status().code() == StatusCode::kFailedPrecondition);
+  CHECK_THAT(state.status().message(), Catch::Contains(dir.path() + "/not-mounted/state"));
+  // Before the first commit there is nothing to restore: empty state is right.
+  auto none = ckpt.Load({0, 64}, -1, kNoWatermark, kWindow);
+  REQUIRE(none.ok());
+  CHECK(none->empty());
+}
+
+TEST_CASE("restoring a committed version whose state files are gone is an error", "[unit]") {
+  TempDir dir("spate-checkpoint");
+  StateCheckpoint ckpt(dir.path() + "/state", dir.path() + "/commits");
+  const KeyGroupRange all{0, 64}, low{0, 32}, high{32, 64};
+  REQUIRE(ckpt.WriteSnapshot(0, 0, low, {{3, 0, "user_a", 1}}).ok());
+  REQUIRE(ckpt.WriteSnapshot(0, 0, high, {{40, 0, "user_b", 1}}).ok());
+  WriteCommit(dir.path(), 0, 0);
+  REQUIRE(ckpt.WriteDelta(1, 0, all, {{3, 0, "user_a", 2}}).ok());
+  WriteCommit(dir.path(), 1, 0);
+  REQUIRE(ckpt.Load(all, 1, kNoWatermark, kWindow).ok());
+  // The snapshot of key groups 32-63 is lost (a copy of the dir without it, a deleted file).
+  std::filesystem::remove(dir.path() + "/state/snap-000000000000-a0-32-64.bin");
+  REQUIRE(ckpt.Load(low, 1, kNoWatermark, kWindow).ok());
+  auto state = ckpt.Load(all, 1, kNoWatermark, kWindow);
+  REQUIRE_FALSE(state.ok());
+  CHECK(state.status().code() == StatusCode::kFailedPrecondition);
+  CHECK_THAT(state.status().message(), Catch::Contains("key group 32"));
+  // Every state file gone, the directory left: the same.
+  for (const auto& f : std::filesystem::directory_iterator(dir.path() + "/state")) {
+    std::filesystem::remove(f.path());
+  }
+  CHECK(ckpt.Load(low, 1, kNoWatermark, kWindow).status().code() ==
+        StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -403,6 +403,17 @@ TEST_CASE("state that must be restored without a checkpoint dir fails the state 
   CHECK_THAT(r.status().message(), Catch::Contains("checkpoint"));
 }
 
+TEST_CASE("a state task whose checkpoint dir this worker cannot see fails, never starts empty",
+          "[unit]") {
+  TempDir scratch("spate-checkpoint-unit");
+  auto req = Launch();
+  req.mutable_spec()->set_checkpoint_dir(scratch.path() + "/on-another-machine");
+  Harness h(req);
+  auto r = h.executor->RunStateTask(StateTask(5, 0, kMax, {}, 4));
+  CHECK(r.status().code() == StatusCode::kFailedPrecondition);
+  CHECK_THAT(r.status().message(), Catch::Contains("does not exist on this worker"));
+}
+
 TEST_CASE("a source task without shuffle targets is rejected", "[unit]") {
   Harness h;
   (*h.topic)[0] = {Crash(kW, "u")};

@@ -198,7 +198,9 @@ TEST_CASE("session windows merge across tasks and batches, and restore from the 
   parts.insert(parts.end(), b.begin(), b.end());
   auto r0 = (*store)->ApplyBatch(all, Views(parts), INT64_MIN, 0, &fin);
   REQUIRE(r0.ok());
-  REQUIRE(WritePlanDelta(&ckpt, 0, 0, all, Views(parts)).ok());
+  auto snap0 = (*store)->Dump(all);
+  REQUIRE(snap0.ok());
+  REQUIRE(WritePlanSnapshot(&ckpt, 0, 0, all, *snap0).ok());
   CHECK(r0->state_rows == 2);  // a: [1 s, 7.5 s), b: [1 s, 4 s)
   // Batch 1 (watermark 5 s): b closes; a@7 s extends a's session to [1 s, 10 s).
   auto c = RunStage1(q, {Rec(7000, "a", 2)}, 5000);
