@@ -14,7 +14,8 @@ A shot is NAME=WHAT, WHAT one of
   top:H           the first H pixels
   panel:TITLE     the panel (section) whose heading starts with TITLE
   panels:T1|T2    the smallest rectangle holding both panels
-Pictures are --width pixels wide (default 1200); pngquant compresses them when installed.
+The page is laid out --viewport pixels wide (default 1400, so that wide tables fit) and the
+pictures are scaled to --width pixels (default 1200); pngquant compresses them when installed.
 Exit status 0 when every shot was written, 1 otherwise.
 """
 
@@ -134,18 +135,21 @@ def main() -> int:
     ap.add_argument("--url", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--shot", action="append", default=[], help="NAME=WHAT (repeatable)")
-    ap.add_argument("--width", type=int, default=1200)
+    ap.add_argument("--width", type=int, default=1200, help="width of the pictures")
+    ap.add_argument("--viewport", type=int, default=1400, help="width the page is laid out at")
     ap.add_argument("--wait-for", default="document.querySelector('[data-view]') !== null",
                     help="JavaScript condition the page must meet before the shots")
     ap.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium")
     args = ap.parse_args()
     os.makedirs(args.out, exist_ok=True)
 
-    b = Browser(args.chromium, args.width, 1000)
+    vw = args.viewport
+    scale = args.width / vw
+    b = Browser(args.chromium, vw, 1000)
     failed = 0
     try:
         b.call("Emulation.setDeviceMetricsOverride",
-               {"width": args.width, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
+               {"width": vw, "height": 1000, "deviceScaleFactor": 1, "mobile": False})
         b.call("Page.enable")
         b.call("Page.navigate", {"url": args.url})
         deadline = time.monotonic() + 30
@@ -160,15 +164,15 @@ def main() -> int:
         time.sleep(0.3)
         full_h = int(b.eval("document.documentElement.scrollHeight"))
         b.call("Emulation.setDeviceMetricsOverride",
-               {"width": args.width, "height": full_h, "deviceScaleFactor": 1, "mobile": False})
+               {"width": vw, "height": full_h, "deviceScaleFactor": 1, "mobile": False})
         time.sleep(0.5)
         for spec in args.shot:
             name, _, what = spec.partition("=")
             kind, _, arg = what.partition(":")
             if kind == "page":
-                clip = [0, 0, args.width, int(b.eval("document.documentElement.scrollHeight"))]
+                clip = [0, 0, vw, int(b.eval("document.documentElement.scrollHeight"))]
             elif kind == "top":
-                clip = [0, 0, args.width, int(arg)]
+                clip = [0, 0, vw, int(arg)]
             elif kind in ("panel", "panels"):
                 rects = b.eval(RECT_JS % json.dumps(arg.split("|")))
                 if not rects:
@@ -177,7 +181,7 @@ def main() -> int:
                     continue
                 pad = 6
                 clip = [max(0, min(r[0] for r in rects) - pad), max(0, min(r[1] for r in rects) - pad),
-                        min(args.width, max(r[2] for r in rects) + pad), max(r[3] for r in rects) + pad]
+                        min(vw, max(r[2] for r in rects) + pad), max(r[3] for r in rects) + pad]
             else:
                 print(f"shoot: unknown shot {what!r}", file=sys.stderr)
                 failed += 1
@@ -185,14 +189,15 @@ def main() -> int:
             x0, y0, x1, y1 = clip
             shot = b.call("Page.captureScreenshot", {
                 "format": "png", "captureBeyondViewport": True,
-                "clip": {"x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0, "scale": 1}})
+                "clip": {"x": x0, "y": y0, "width": x1 - x0, "height": y1 - y0, "scale": scale}})
             path = os.path.join(args.out, name)
             with open(path, "wb") as f:
                 f.write(base64.b64decode(shot["data"]))
             if shutil.which("pngquant"):
                 subprocess.run(["pngquant", "--force", "--quality=65-95", "--speed", "1",
                                 "--output", path, path], check=False)
-            print(f"shoot: {path} ({int(x1 - x0)}x{int(y1 - y0)}, {os.path.getsize(path)} bytes)")
+            print(f"shoot: {path} ({int((x1 - x0) * scale)}x{int((y1 - y0) * scale)}, "
+                  f"{os.path.getsize(path)} bytes)")
     finally:
         b.close()
     return 1 if failed else 0
