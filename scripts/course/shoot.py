@@ -196,7 +196,7 @@ def main() -> int:
             if shutil.which("pngquant"):
                 subprocess.run(["pngquant", "--force", "--quality=65-95", "--speed", "1",
                                 "--output", path, path], check=False)
-            print(f"shoot: {path} ({int((x1 - x0) * scale)}x{int((y1 - y0) * scale)}, "
+            print(f"shoot: {os.path.relpath(path)} ({int((x1 - x0) * scale)}x{int((y1 - y0) * scale)}, "
                   f"{os.path.getsize(path)} bytes)")
     finally:
         b.close()
