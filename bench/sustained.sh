@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sustained-rate benchmark (issue #8, targets 3 and 5, suite item 5): the highest producer rate
+# Sustained-rate benchmark (the sustained and result-latency targets, suite item 5): the highest producer rate
 # that Spate, tuned Spark, and spate-loadgen plus a bare consumer each keep up with, on this
 # machine, with the load generator beside them; and Spate's result latency at half its rate.
 #

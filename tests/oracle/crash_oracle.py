@@ -7,7 +7,7 @@ prints the rows the engine's file sink must contain, as sorted JSON lines:
   {"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"user_1836","crash_count":5}
 
 It shares no code with the C++ engine on purpose: Python standard library only, its own JSON
-parser (the stdlib's), its own time arithmetic. Rules (docs/DESIGN.md "The data model"):
+parser (the stdlib's), its own time arithmetic. Rules (docs/architecture.md "The data model"):
 
 * A record is valid when its value is a JSON object (UTF-8) with
   - `timestamp`: a JSON integer in the signed 64-bit range (epoch ms), or an RFC 3339 /
