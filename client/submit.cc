@@ -378,13 +378,12 @@ int RunSubmit(int argc, char** argv) {
     return code;
   };
 
-  // A shipped job (crash-detector ...) is its SQL template with the job's flags filled in,
-  // unless spate.job.engine=compiled asks for the compiled pipeline (kept as a benchmark
-  // baseline).
+  // A shipped job (crash-detector ...) runs its compiled pipeline; with spate.job.engine=sql it
+  // runs its SQL template (jobs/*.sql) with the job's flags filled in.
   bool templated = false;
   const bool given_sql = !sql_text.empty() || !sql_file.empty();
-  bool compiled = false;
-  for (const auto& c : confs) compiled = compiled || c == "spate.job.engine=compiled";
+  bool compiled = true;
+  for (const auto& c : confs) compiled = compiled && c != "spate.job.engine=sql";
   if (!given_sql && !rest.empty()) {
     const std::vector<std::string> job_args(rest.begin() + 1, rest.end());
     auto plan = jobs::BuildJob(rest.front(), job_args);

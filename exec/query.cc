@@ -265,13 +265,14 @@ std::vector<std::string> Stage1::Finish(std::vector<int64_t>* entries) {
     items.push_back(std::move(it));
   }
   if (query_->session()) {
-    // Sessions of one key that overlap merge into one: sort by (key, start), then sweep.
+    // Sessions of one key that overlap or touch merge into one (as Flink's TimeWindow.intersects):
+    // sort by (key, start), then sweep.
     std::sort(items.begin(), items.end(), [](const Item& a, const Item& b) {
       return a.key != b.key ? a.key < b.key : a.start < b.start;
     });
     std::vector<Item> merged;
     for (auto& it : items) {
-      if (!merged.empty() && merged.back().key == it.key && it.start < merged.back().end) {
+      if (!merged.empty() && merged.back().key == it.key && it.start <= merged.back().end) {
         Item& m = merged.back();
         m.end = std::max(m.end, it.end);
         (void)aggs_->Merge(&m.state, it.state);

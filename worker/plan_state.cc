@@ -102,10 +102,11 @@ Status MergeSession(const exec::AggregateSet& aggs, const PartialEntry& e, Sessi
   int64_t start = e.window_start_ms, end = e.window_end_ms;
   std::string state(e.state);
   const std::string key(e.key);
-  // Sessions of the key that start before `end` and end after `start` overlap.
+  // Sessions of the key that start at or before `end` and end at or after `start` merge
+  // (touching ones too, as Flink's TimeWindow.intersects).
   auto it = sessions->lower_bound({key, INT64_MIN});
-  while (it != sessions->end() && it->first.first == key && it->first.second < end) {
-    if (it->second.first > start) {
+  while (it != sessions->end() && it->first.first == key && it->first.second <= end) {
+    if (it->second.first >= start) {
       start = std::min(start, it->first.second);
       end = std::max(end, it->second.first);
       SPATE_RETURN_IF_ERROR(aggs.Merge(&state, it->second.second));
