@@ -207,9 +207,9 @@ int Run(int argc, char** argv) {
   AddColumn(&six, "source_ip", proto::TYPE_STRING);
   auto decoder4 = exec::RowDecoder::Make(four);
   auto decoder6 = exec::RowDecoder::Make(six);
-  auto filter = exec::CompiledExpr::Compile(Call(
-      "LIKE", proto::TYPE_BOOLEAN,
-      {Call("LOWER", proto::TYPE_STRING, {Col(3, proto::TYPE_STRING)}), Str("%crash%")}));
+  auto filter = exec::CompiledExpr::Compile(
+      Call("LIKE", proto::TYPE_BOOLEAN,
+           {Call("LOWER", proto::TYPE_STRING, {Col(3, proto::TYPE_STRING)}), Str("%crash%")}));
   google::protobuf::RepeatedPtrField<proto::AggregateCall> calls;
   *calls.Add() = Agg(proto::AGG_COUNT_STAR, proto::TYPE_BIGINT, -1, proto::TYPE_NULL);
   *calls.Add() = Agg(proto::AGG_SUM, proto::TYPE_BIGINT, 0, proto::TYPE_TIMESTAMP_LTZ);

@@ -4,8 +4,8 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
-#include <csignal>
 #include <cerrno>
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -395,8 +395,8 @@ int RunSubmit(int argc, char** argv) {
       return help ? 0 : 2;
     }
     if (!compiled) {
-      auto text = jobs::RenderJobSql(rest.front(), job_args,
-                                     {bootstrap, topic, starting_offsets, sink});
+      auto text =
+          jobs::RenderJobSql(rest.front(), job_args, {bootstrap, topic, starting_offsets, sink});
       if (!text.ok()) return fail(text.status(), 2);
       sql_text = std::move(*text);
       templated = true;
@@ -549,7 +549,7 @@ int RunSubmit(int argc, char** argv) {
     spec.set_topic(sql_plan.source().topic());
     spec.set_sink(sql_plan.sink().connector() == "print" ? "console" : "");
   }
-  spec.set_app_name(!name.empty()            ? name
+  spec.set_app_name(!name.empty()          ? name
                     : is_sql && !templated ? sql::DescribePlan(sql_plan)
                                            : spec.job_name());
 

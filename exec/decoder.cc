@@ -1,7 +1,5 @@
 #include "exec/decoder.h"
 
-#include "common/time_format.h"
-
 #include <simdjson.h>
 
 #include <algorithm>
@@ -12,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/time_format.h"
 #include "exec/format_internal.h"
 #include "exec/json_internal.h"
 
@@ -211,8 +210,8 @@ enum class Verdict : uint8_t { kOk, kInvalidJson, kWrongType, kBadTimestamp };
 // its closing quote (so no scan for the key's end): the first 8 as one masked load, then the
 // rest; an escaped key by its decoded form.
 struct Entry {
-  std::string name;    // unescaped
-  std::string quoted;  // name + '"'
+  std::string name;     // unescaped
+  std::string quoted;   // name + '"'
   uint64_t prefix = 0;  // the first (up to) 8 bytes of `quoted`
   uint64_t mask = 0;
   bool raw = true;       // matchable on raw bytes: short enough and nothing JSON must escape
@@ -324,16 +323,14 @@ Status RowDecoderImpl::Init(const proto::SourcePlan& source) {
         e.quoted = key + '"';
         // A raw comparison reads quoted.size() bytes from the key's start: within the padding
         // for up to kPadding bytes, as the key starts inside the input.
-        e.raw = e.quoted.size() <= kPadding &&
-                std::none_of(key.begin(), key.end(), [](char ch) {
+        e.raw = e.quoted.size() <= kPadding && std::none_of(key.begin(), key.end(), [](char ch) {
                   return ch == '"' || ch == '\\' || static_cast<unsigned char>(ch) < 0x20;
                 });
         if (!e.raw) nodes_[node].all_raw = false;
         char first8[8] = {};
         std::memcpy(first8, e.quoted.data(), std::min<size_t>(8, e.quoted.size()));
         std::memcpy(&e.prefix, first8, 8);
-        e.mask = e.quoted.size() >= 8 ? ~uint64_t{0}
-                                      : (uint64_t{1} << (8 * e.quoted.size())) - 1;
+        e.mask = e.quoted.size() >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * e.quoted.size())) - 1;
         e.id = num_entries_++;
         e.first_column = c;
         entries.push_back(std::move(e));

@@ -34,7 +34,8 @@ struct DecodeOutcome {
 ///   integer (epoch ms) or an RFC 3339 string with an offset; TIMESTAMP(3) (wall-clock time)
 ///   also 'YYYY-MM-DD HH:MM:SS[.fff]' or 'YYYY-MM-DDTHH:MM:SS[.fff]' without one, read as UTC,
 ///   while for TIMESTAMP_LTZ(3) (an instant) a string without an offset is kBadTimestamp, as
-///   are a bad string and a number that is not an int64. Any other JSON type is kWrongType (a number for a STRING column included).
+///   are a bad string and a number that is not an int64. Any other JSON type is kWrongType (a
+///   number for a STRING column included).
 /// - When several problems exist, kNotJson wins, then the first column problem in document order.
 class RowDecoder {
  public:

@@ -105,7 +105,8 @@ Stage1::Stage1(std::shared_ptr<const CompiledQuery> query, std::unique_ptr<RowDe
       shuffle_partitions_(shuffle_partitions),
       prefilter_(prefilter && !query_->plan().prefilter().empty()),
       row_(query_->source_width()),
-      keys_(query_->keys().size()) {}
+      keys_(query_->keys().size()),
+      outputs_(query_->aggregating() ? 0 : query_->outputs().size()) {}
 
 Stage1::~Stage1() {
   if (aggs_) {
@@ -186,8 +187,7 @@ void Stage1::Add(std::string_view value, int64_t offset) {
     const Value& t = row_[static_cast<size_t>(et)];
     if (t.kind != ValueKind::kInt) {
       --stats_.matched;
-      Malformed(MalformedReason::kMissingField, ColumnName(static_cast<size_t>(et)), value,
-                offset);
+      Malformed(MalformedReason::kMissingField, ColumnName(static_cast<size_t>(et)), value, offset);
       return;
     }
     ts = t.i;
@@ -200,9 +200,9 @@ void Stage1::Add(std::string_view value, int64_t offset) {
     }
   }
   if (!query_->aggregating()) {
-    std::vector<Value>& out = keys_;
-    out.resize(query_->outputs().size());
-    for (size_t i = 0; i < out.size(); ++i) out[i] = query_->outputs()[i]->Eval(row_.data(), &arena_);
+    std::vector<Value>& out = outputs_;
+    for (size_t i = 0; i < out.size(); ++i)
+      out[i] = query_->outputs()[i]->Eval(row_.data(), &arena_);
     std::string& json = rows_.emplace_back();
     AppendJsonRow(query_->output_names().data(), query_->output_types().data(), out.data(),
                   out.size(), &json);
@@ -233,14 +233,16 @@ void Stage1::Add(std::string_view value, int64_t offset) {
       return;
     }
   }
-  for (size_t i = 0; i < keys_.size(); ++i) keys_[i] = query_->keys()[i]->Eval(row_.data(), &arena_);
+  for (size_t i = 0; i < keys_.size(); ++i)
+    keys_[i] = query_->keys()[i]->Eval(row_.data(), &arena_);
   scratch_.resize(8);
   EncodeKey(keys_.data(), keys_.size(), &scratch_);
   AssignWindows(w, wts, [&](int64_t start, int64_t) {
     if (CompiledQuery::Closed(query_->EndOf(start), watermark_ms_)) return;  // an older HOP pane
     std::memcpy(scratch_.data(), &start, 8);
     auto it = groups_.find(std::string_view(scratch_));
-    char* state = it != groups_.end() ? it->second : groups_.emplace(scratch_, NewState()).first->second;
+    char* state =
+        it != groups_.end() ? it->second : groups_.emplace(scratch_, NewState()).first->second;
     aggs_->Update(state, row_.data(), &arena_);
   });
 }
@@ -296,9 +298,7 @@ std::vector<std::string> Stage1::Finish(std::vector<int64_t>* entries) {
 }
 
 Finalizer::Finalizer(std::shared_ptr<const CompiledQuery> query)
-    : query_(std::move(query)),
-      row_(query_->aggregate_width()),
-      out_(query_->outputs().size()) {}
+    : query_(std::move(query)), row_(query_->aggregate_width()), out_(query_->outputs().size()) {}
 
 Result<bool> Finalizer::Finish(std::string_view key, int64_t start, int64_t end,
                                std::string_view state, std::string* json) {
@@ -310,7 +310,8 @@ Result<bool> Finalizer::Finish(std::string_view key, int64_t start, int64_t end,
   row_[nkeys + naggs] = Value::Int(start);
   row_[nkeys + naggs + 1] = Value::Int(end);
   if (query_->having() && !IsTrue(query_->having()->Eval(row_.data(), &arena_))) return false;
-  for (size_t i = 0; i < out_.size(); ++i) out_[i] = query_->outputs()[i]->Eval(row_.data(), &arena_);
+  for (size_t i = 0; i < out_.size(); ++i)
+    out_[i] = query_->outputs()[i]->Eval(row_.data(), &arena_);
   AppendJsonRow(query_->output_names().data(), query_->output_types().data(), out_.data(),
                 out_.size(), json);
   return true;

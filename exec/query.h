@@ -39,7 +39,9 @@ class CompiledQuery {
   size_t source_width() const { return decoded_ + computed_.size(); }
   size_t decoded_width() const { return decoded_; }
   /// Columns of the aggregate row: keys + aggregates + window_start + window_end.
-  size_t aggregate_width() const { return keys_.size() + (aggregates_ ? aggregates_->size() : 0) + 2; }
+  size_t aggregate_width() const {
+    return keys_.size() + (aggregates_ ? aggregates_->size() : 0) + 2;
+  }
   bool aggregating() const { return plan_.aggregate(); }
   bool session() const { return plan_.window().kind() == proto::WINDOW_SESSION; }
   /// The exclusive end of the window that starts at `start` (sessions: of a one-record session).
@@ -127,6 +129,7 @@ class Stage1 {
   Stage1Stats stats_;
   std::vector<Value> row_;
   std::vector<Value> keys_;
+  std::vector<Value> outputs_;  // a stateless query's output row
   Arena arena_;
   std::string scratch_;  // window start (8 bytes) + encoded group key
   std::unordered_map<std::string, char*, Hash, std::equal_to<>> groups_;

@@ -1,14 +1,13 @@
 #include "jobs/registry.h"
 
 #include <CLI/CLI.hpp>
-
-#include "common/config.h"
-#include "jobs/templates.h"
-
 #include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <map>
+
+#include "common/config.h"
+#include "jobs/templates.h"
 
 namespace spate::jobs {
 namespace {
@@ -55,7 +54,8 @@ struct KeywordCountArgs {
   std::vector<std::string> severities;
 };
 
-Result<KeywordCountArgs> ParseArgs(const KeywordCountJob& job, const std::vector<std::string>& args) {
+Result<KeywordCountArgs> ParseArgs(const KeywordCountJob& job,
+                                   const std::vector<std::string>& args) {
   CLI::App app(job.help, job.name);
   std::string window = "10s";
   std::string watermark = "10s";

@@ -12,8 +12,7 @@ namespace spate::worker {
 namespace {
 
 int64_t MsSince(std::chrono::steady_clock::time_point t) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                               t)
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
       .count();
 }
 
@@ -25,10 +24,9 @@ Result<proto::SourceTaskReply> Executor::RunPlanSourceTask(const proto::SourceTa
   const int concurrent = slot.concurrent;
   auto started = std::chrono::steady_clock::now();
   const uint32_t shuffle_partitions = static_cast<uint32_t>(request.targets_size());
-  SPATE_ASSIGN_OR_RETURN(
-      auto stage1, exec::Stage1::Make(query_, request.watermark_ms(),
-                                      static_cast<uint32_t>(spec_.key_groups()),
-                                      shuffle_partitions, prefilter_));
+  SPATE_ASSIGN_OR_RETURN(auto stage1, exec::Stage1::Make(query_, request.watermark_ms(),
+                                                         static_cast<uint32_t>(spec_.key_groups()),
+                                                         shuffle_partitions, prefilter_));
   SPATE_ASSIGN_OR_RETURN(auto reader, TakeReader());
   const auto& r = request.range();
   exec::Stage1* s1 = stage1.get();
@@ -109,9 +107,8 @@ Result<proto::StateTaskReply> Executor::RunPlanStateTask(const proto::StateTaskR
     auto restore_started = std::chrono::steady_clock::now();
     std::vector<exec::OwnedPartial> restored;
     if (checkpoint_) {
-      SPATE_ASSIGN_OR_RETURN(restored,
-                             LoadPlanState(*checkpoint_, range, request.committed_batch(),
-                                           request.committed_watermark_ms(), *query_));
+      SPATE_ASSIGN_OR_RETURN(restored, LoadPlanState(*checkpoint_, range, request.committed_batch(),
+                                                     request.committed_watermark_ms(), *query_));
     }
     SPATE_RETURN_IF_ERROR(plan_state_->Reset(range, restored, request.committed_batch()));
     reply.set_restored(true);
@@ -128,8 +125,8 @@ Result<proto::StateTaskReply> Executor::RunPlanStateTask(const proto::StateTaskR
   if (checkpoint_) {
     if (request.batch_id() % snapshot_interval_ == 0) {
       SPATE_ASSIGN_OR_RETURN(auto state, plan_state_->Dump(range));
-      SPATE_RETURN_IF_ERROR(
-          WritePlanSnapshot(checkpoint_.get(), request.batch_id(), request.attempt(), range, state));
+      SPATE_RETURN_IF_ERROR(WritePlanSnapshot(checkpoint_.get(), request.batch_id(),
+                                              request.attempt(), range, state));
     } else {
       SPATE_RETURN_IF_ERROR(
           WritePlanDelta(checkpoint_.get(), request.batch_id(), request.attempt(), range, entries));

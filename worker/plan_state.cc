@@ -76,7 +76,8 @@ class AggregateMergeOperator : public rocksdb::AssociativeMergeOperator {
     }
     if (existing->size() < 8) return false;
     std::string state(existing->data() + 8, existing->size() - 8);
-    if (!query_->aggregates()->Merge(&state, std::string_view(value.data() + 8, value.size() - 8))
+    if (!query_->aggregates()
+             ->Merge(&state, std::string_view(value.data() + 8, value.size() - 8))
              .ok()) {
       return false;
     }
@@ -130,7 +131,8 @@ class RocksDbPlanState : public PlanStateStore {
                                      exec::Finalizer* finalizer) override {
     PlanApplyResult result;
     rocksdb::WriteBatch batch;
-    if (version >= 0) batch.Put(VersionKey(range), std::string(reinterpret_cast<char*>(&version), 8));
+    if (version >= 0)
+      batch.Put(VersionKey(range), std::string(reinterpret_cast<char*>(&version), 8));
     const std::string lower = StateKey(range.begin, INT64_MIN, "");
     const std::string upper = StateKey(range.end, INT64_MIN, "");
     rocksdb::Slice upper_slice(upper);
@@ -138,8 +140,8 @@ class RocksDbPlanState : public PlanStateStore {
     ro.iterate_upper_bound = &upper_slice;
     auto emit = [&](const PartialEntry& e) -> Status {
       PlanRow row{e.window_start_ms, e.window_end_ms, {}};
-      SPATE_ASSIGN_OR_RETURN(bool keep, finalizer->Finish(e.key, e.window_start_ms,
-                                                          e.window_end_ms, e.state, &row.json));
+      SPATE_ASSIGN_OR_RETURN(bool keep, finalizer->Finish(e.key, e.window_start_ms, e.window_end_ms,
+                                                          e.state, &row.json));
       if (keep) result.rows.push_back(std::move(row));
       ++result.windows_closed;
       return Status::OK();
