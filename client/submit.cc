@@ -18,7 +18,7 @@
 #include "common/window.h"
 #include "jobs/registry.h"
 #include "master/master.h"
-#include "master/sink.h"
+#include "worker/sink.h"
 #include "proto/spate.grpc.pb.h"
 #include "sql/sql.h"
 #include "worker/worker.h"
@@ -140,12 +140,12 @@ int Attach(MasterClient& master, const std::string& job_id, bool print_tables, b
     last_contact = NowMs();
     warned = false;
     const auto& st = reply->status();
-    master::RowSchema schema{st.key_column(), st.count_column(), {}};
+    worker::RowSchema schema{st.key_column(), st.count_column(), {}};
     for (const auto& o : st.spec().plan().outputs()) schema.columns.push_back(o.name());
     for (const auto& b : reply->results()) {
       if (print_tables) {
         std::vector<proto::ResultRow> rows(b.rows().begin(), b.rows().end());
-        std::fputs(master::FormatConsoleBatch(b.batch_id(), rows, schema).c_str(), stdout);
+        std::fputs(worker::FormatConsoleBatch(b.batch_id(), rows, schema).c_str(), stdout);
         std::fflush(stdout);
       }
       printed = std::max(printed, b.batch_id());
@@ -221,7 +221,16 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
     SPATE_ASSIGN_OR_RETURN(int64_t ms, ParseDurationMs(value));
     spec->set_idle_timeout_ms(ms);
   } else if (key == "spate.source.stall-timeout" || key == "spate.task.timeout") {
-    SPATE_RETURN_IF_ERROR(ParseDurationMs(value).status().WithContext(key));
+    auto ms = ParseDurationMs(value);
+    if (!ms.ok()) return ms.status().WithContext(key);
+    if (*ms <= 0) {
+      return Status::InvalidArgument(key + " must be a positive duration, not '" + value + "'");
+    }
+  } else if (key == "spate.job.engine") {
+    if (value != "sql" && value != "compiled") {
+      return Status::InvalidArgument("spate.job.engine must be sql or compiled, not '" + value +
+                                     "'");
+    }
   } else if (key == "spate.checkpoint.snapshot-interval") {
     SPATE_RETURN_IF_ERROR(ParsePositive(key, value).status());
   } else if (key == "spate.source.prefilter") {
@@ -233,7 +242,7 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
         "unknown --conf key '" + key +
         "' (known: spate.sql.shuffle.partitions, spate.key-groups, spate.source.idle-timeout, "
         "spate.source.prefilter, spate.source.stall-timeout, spate.task.timeout, "
-        "spate.checkpoint.snapshot-interval, "
+        "spate.checkpoint.snapshot-interval, spate.job.engine, "
         "spate.kafka.<librdkafka property>)");
   }
   return Status::OK();
@@ -378,12 +387,15 @@ int RunSubmit(int argc, char** argv) {
     return code;
   };
 
-  // A shipped job (crash-detector ...) runs its compiled pipeline; with spate.job.engine=sql it
-  // runs its SQL template (jobs/*.sql) with the job's flags filled in.
+  // A shipped job (crash-detector ...) runs its SQL template (jobs/*.sql) with the job's flags
+  // filled in; spate.job.engine=compiled runs its compiled pipeline (a benchmark baseline).
   bool templated = false;
   const bool given_sql = !sql_text.empty() || !sql_file.empty();
-  bool compiled = true;
-  for (const auto& c : confs) compiled = compiled && c != "spate.job.engine=sql";
+  bool compiled = false;
+  for (const auto& c : confs) {
+    if (c == "spate.job.engine=compiled") compiled = true;
+    if (c == "spate.job.engine=sql") compiled = false;
+  }
   if (!given_sql && !rest.empty()) {
     const std::vector<std::string> job_args(rest.begin() + 1, rest.end());
     auto plan = jobs::BuildJob(rest.front(), job_args);

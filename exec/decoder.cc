@@ -229,7 +229,8 @@ struct Node {
 struct Column {
   std::string name;
   proto::TypeKind kind;
-  int next_same = -1;  // another column with the same path (decoded alike), or -1
+  int next_same = -1;     // another column with the same path (decoded alike), or -1
+  bool not_null = false;  // declared NOT NULL: a JSON null is the wrong type, absence missing
 };
 
 inline uint64_t Load8(const char* p) {
@@ -271,6 +272,7 @@ class RowDecoderImpl final : public RowDecoder {
   std::vector<Column> columns_;
   std::vector<Node> nodes_;  // nodes_[0]: the record's top-level object
   bool fail_on_missing_ = false;
+  bool any_not_null_ = false;  // some column is NOT NULL
   uint32_t num_entries_ = 0;
 
   // Per record.
@@ -309,7 +311,9 @@ Status RowDecoderImpl::Init(const proto::SourcePlan& source) {
     if (col.path_size() == 0) {
       return Status::InvalidArgument("source column '" + col.name() + "': empty path");
     }
-    columns_.push_back(Column{col.name().empty() ? col.path(0) : col.name(), kind});
+    columns_.push_back(
+        Column{col.name().empty() ? col.path(0) : col.name(), kind, -1, col.type().not_null()});
+    any_not_null_ = any_not_null_ || col.type().not_null();
     int node = 0;
     for (int k = 0; k < col.path_size(); ++k) {
       const std::string& key = col.path(k);
@@ -430,7 +434,8 @@ Verdict RowDecoderImpl::ReadLeaf(od::value& v, const Entry& e, int depth, Value*
   Verdict verdict = Verdict::kOk;
   if (c == 'n') {
     if (!internal::IsLiteralToken(tok)) return Verdict::kInvalidJson;
-    // JSON null: NULL, and present.
+    // JSON null: NULL, and present; the wrong type for a NOT NULL column.
+    if (columns_[column].not_null) verdict = Verdict::kWrongType;
   } else {
     switch (kind) {
       case proto::TYPE_STRING:
@@ -622,9 +627,11 @@ DecodeOutcome RowDecoderImpl::Run(std::string_view json, const char* padded, siz
   const char* trailing = nullptr;
   if (!doc.current_location().get(trailing)) return Fail(MalformedReason::kNotJson);
   if (!problem_.ok()) return problem_;
-  if (fail_on_missing_) {
+  if (fail_on_missing_ || any_not_null_) {
     for (size_t c = 0; c < n; ++c) {
-      if (!column_seen_[c]) return Fail(MalformedReason::kMissingField, columns_[c].name);
+      if (!column_seen_[c] && (fail_on_missing_ || columns_[c].not_null)) {
+        return Fail(MalformedReason::kMissingField, columns_[c].name);
+      }
     }
   }
   return DecodeOutcome{};

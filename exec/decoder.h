@@ -28,7 +28,8 @@ struct DecodeOutcome {
 ///   whole record is validated (as RecordParser does), ignored fields included.
 /// - Keys are compared after unescaping, case-sensitively; with duplicate keys the first wins.
 /// - A column absent from the record (or a path through a missing or null object) is NULL,
-///   unless the source says fail_on_missing_field: then kMissingField. JSON null is NULL.
+///   unless the source says fail_on_missing_field or the column is NOT NULL: then
+///   kMissingField. JSON null is NULL, except in a NOT NULL column, where it is kWrongType.
 /// - Types: STRING takes a JSON string; BOOLEAN true/false; INT and BIGINT a JSON integer in
 ///   range (INT: 32-bit); DOUBLE any JSON number; TIMESTAMP(3) and TIMESTAMP_LTZ(3) a JSON
 ///   integer (epoch ms) or an RFC 3339 string with an offset; TIMESTAMP(3) (wall-clock time)

@@ -301,7 +301,8 @@ Finalizer::Finalizer(std::shared_ptr<const CompiledQuery> query)
     : query_(std::move(query)), row_(query_->aggregate_width()), out_(query_->outputs().size()) {}
 
 Result<bool> Finalizer::Finish(std::string_view key, int64_t start, int64_t end,
-                               std::string_view state, std::string* json) {
+                               std::string_view state, std::string* json,
+                               std::string* key_text) {
   arena_.Reset();
   const size_t nkeys = query_->keys().size();
   const size_t naggs = query_->aggregates()->size();
@@ -314,6 +315,13 @@ Result<bool> Finalizer::Finish(std::string_view key, int64_t start, int64_t end,
     out_[i] = query_->outputs()[i]->Eval(row_.data(), &arena_);
   AppendJsonRow(query_->output_names().data(), query_->output_types().data(), out_.data(),
                 out_.size(), json);
+  if (key_text) {
+    key_text->clear();
+    for (size_t i = 0; i < nkeys; ++i) {
+      if (i > 0) key_text->push_back(',');
+      key_text->append(FormatValue(row_[i], query_->plan().group_keys(static_cast<int>(i)).type()));
+    }
+  }
   return true;
 }
 

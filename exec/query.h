@@ -146,9 +146,10 @@ class Finalizer {
  public:
   explicit Finalizer(std::shared_ptr<const CompiledQuery> query);
   /// Appends the JSON row of the window [start, end) of group `key` with serialized `state` to
-  /// `*json` and returns true, or returns false when HAVING rejects it.
+  /// `*json` and returns true, or returns false when HAVING rejects it. With `key_text`, sets it
+  /// to the group key's values as text, ","-separated (a Kafka sink's message key).
   Result<bool> Finish(std::string_view key, int64_t start, int64_t end, std::string_view state,
-                      std::string* json);
+                      std::string* json, std::string* key_text = nullptr);
 
  private:
   std::shared_ptr<const CompiledQuery> query_;

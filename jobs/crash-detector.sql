@@ -5,14 +5,15 @@
 -- [--keyword crash] [--severities High,Critical]` fills the ${...} fields from its flags, and
 -- the source and sink tables from --bootstrap, --topic, --starting-offsets and --sink.
 -- `timestamp` is read as Spate's data model says: epoch milliseconds, or an RFC 3339 string
--- with an offset. Flink's JSON format reads TIMESTAMP_LTZ only from text: for Flink, declare
+-- with an offset. Every column is NOT NULL: a record with a null or absent one is malformed
+-- (counted, with its reason and field), as the data model says. Flink's JSON format reads TIMESTAMP_LTZ only from text: for Flink, declare
 -- `timestamp` BIGINT and `rt AS TO_TIMESTAMP_LTZ(`timestamp`, 3)` with the watermark on rt
 -- (bench/sql/crash-detector.sql, which both engines run).
 CREATE TABLE logs (
-  `timestamp` TIMESTAMP_LTZ(3),
-  severity STRING,
-  user_id STRING,
-  content STRING,
+  `timestamp` TIMESTAMP_LTZ(3) NOT NULL,
+  severity STRING NOT NULL,
+  user_id STRING NOT NULL,
+  content STRING NOT NULL,
   WATERMARK FOR `timestamp` AS `timestamp` - INTERVAL '${watermark_s}' SECOND
 ) WITH (
   'connector' = 'kafka',
@@ -26,7 +27,7 @@ CREATE TABLE logs (
 CREATE TABLE crashes (
   window_start TIMESTAMP(3),
   window_end TIMESTAMP(3),
-  user_id STRING,
+  user_id STRING NOT NULL,
   crash_count BIGINT
 ) WITH (
   ${sink_options}

@@ -7,10 +7,10 @@
 -- `timestamp` is read as Spate's data model says: epoch milliseconds, or an RFC 3339 string
 -- with an offset (for Flink, see crash-detector.sql).
 CREATE TABLE logs (
-  `timestamp` TIMESTAMP_LTZ(3),
-  severity STRING,
-  source_ip STRING,
-  content STRING,
+  `timestamp` TIMESTAMP_LTZ(3) NOT NULL,
+  severity STRING NOT NULL,
+  source_ip STRING NOT NULL,
+  content STRING NOT NULL,
   WATERMARK FOR `timestamp` AS `timestamp` - INTERVAL '${watermark_s}' SECOND
 ) WITH (
   'connector' = 'kafka',
@@ -24,7 +24,7 @@ CREATE TABLE logs (
 CREATE TABLE counts (
   window_start TIMESTAMP(3),
   window_end TIMESTAMP(3),
-  source_ip STRING,
+  source_ip STRING NOT NULL,
   `count` BIGINT
 ) WITH (
   ${sink_options}

@@ -173,6 +173,10 @@ Result<std::string> Render(const KeywordCountJob& job, std::string_view tmpl,
     in += (in.empty() ? "'" : ", '") + QuoteBody(up) + "'";
     list += (list.empty() ? "" : ",") + sev;
   }
+  if (src.starting_offsets != "earliest" && src.starting_offsets != "latest") {
+    return Status::InvalidArgument("--starting-offsets must be earliest or latest, not '" +
+                                   src.starting_offsets + "'");
+  }
   std::string sink;
   if (src.sink.rfind("file:", 0) == 0) {
     sink = "'connector' = 'filesystem', 'path' = '" + QuoteBody(src.sink.substr(5)) +

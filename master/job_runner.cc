@@ -315,10 +315,21 @@ spate::Status JobRunner::Admit() {
   // Topic layout first: it decides how many stage-1 tasks there are.
   SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec_.bootstrap()));
   SPATE_ASSIGN_OR_RETURN(kafka_partitions_, PartitionCount(kafka.get(), spec_.topic(), 10'000));
-  RowSchema schema{plan_.key_column, plan_.count_column, {}};
-  for (const auto& o : spec_.plan().outputs()) schema.columns.push_back(o.name());
-  SPATE_ASSIGN_OR_RETURN(sink_, MakeSink(spec_.sink(), schema, spec_.bootstrap(),
-                                         spec_.checkpoint_dir()));
+  // The executors write the sink; a Kafka sink's topic is checked here, to fail at once.
+  SPATE_RETURN_IF_ERROR(worker::ValidateSinkSpec(spec_.sink()));
+  if (spec_.sink().rfind("kafka:", 0) == 0) {
+    std::string bootstrap = spec_.bootstrap();
+    std::map<std::string, std::string> conf;
+    if (spec_.has_plan()) {
+      const auto& sink = spec_.plan().sink();
+      if (!sink.bootstrap().empty()) bootstrap = sink.bootstrap();
+      conf.insert(sink.properties().begin(), sink.properties().end());
+    }
+    SPATE_ASSIGN_OR_RETURN(auto client, MakeKafkaClient(RD_KAFKA_PRODUCER, bootstrap, conf));
+    SPATE_RETURN_IF_ERROR(PartitionCount(client.get(), spec_.sink().substr(6), 10'000)
+                              .status()
+                              .WithContext("sink"));
+  }
   if (resumed_) SetState(proto::RECOVERING, "resuming: waiting for executors");
   while (!kill_) {
     SPATE_ASSIGN_OR_RETURN(bool placed, AddExecutors(spec_.num_executors()));
@@ -764,15 +775,24 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     if (!c.status.ok()) return c.status;
   const int64_t stage2_ms = Since(stage2_started);
 
-  // Sink, then commit: a batch in the commit log has its output written.
+  // The tasks wrote the sink (the console's rows came back here): commit. A batch in the
+  // commit log has its output written.
   const auto commit_started = std::chrono::steady_clock::now();
-  std::vector<proto::ResultRow> rows;
+  std::vector<proto::ResultRow> rows;  // every row for the console, else the tasks' previews
   int64_t restored_rows = 0;
+  int64_t rows_emitted = 0;
+  int64_t min_window_end = INT64_MAX;  // the oldest window emitted: the latency of the batch
+  auto note_sink = [&](bool has_sink, const proto::SinkWrite& w, int64_t returned) {
+    rows_emitted += has_sink ? w.rows() : returned;
+    if (has_sink) min_window_end = std::min(min_window_end, w.min_window_end_ms());
+  };
   for (const auto& c : s2) {
     for (const auto& row : c.reply.rows()) rows.push_back(row);
     restored_rows += c.reply.restored_rows();
+    note_sink(c.reply.has_sink(), c.reply.sink(), c.reply.rows_size());
   }
   for (const auto& c : s1) {
+    note_sink(c.reply.has_sink(), c.reply.sink(), c.reply.rows_size());
     for (const auto& json : c.reply.rows()) {
       auto& r = rows.emplace_back();
       r.set_json(json);
@@ -789,14 +809,13 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
       return a.json() < b.json();
     });
   }
-  SPATE_RETURN_IF_ERROR(
-      sink_->WriteBatch(plan.batch_id(), rows).WithContext("sink " + sink_->Describe()));
   const int64_t sunk_ms = NowMs();
-  int64_t result_latency_ms = -1;
   for (const auto& row : rows) {
-    if (row.window_end_ms() == INT64_MIN) continue;  // a stateless query's row: no window
-    result_latency_ms = std::max(result_latency_ms, ResultLatency(row.window_end_ms(), sunk_ms));
+    // A stateless query's rows have no window (INT64_MIN).
+    if (row.window_end_ms() != INT64_MIN) min_window_end = std::min(min_window_end, row.window_end_ms());
   }
+  const int64_t result_latency_ms =
+      min_window_end == INT64_MAX ? -1 : ResultLatency(min_window_end, sunk_ms);
 
   const int64_t now = NowMs();
   auto event_times = event_times_;
@@ -882,7 +901,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
   p.set_min_event_time_ms(min_et);
   p.set_max_event_time_ms(max_et);
   p.set_watermark_ms(plan.watermark_ms());
-  p.set_rows_emitted(static_cast<int64_t>(rows.size()));
+  p.set_rows_emitted(rows_emitted);
   if (result_latency_ms >= 0) {
     p.set_has_result_latency(true);
     p.set_result_latency_ms(result_latency_ms);

@@ -16,7 +16,7 @@
 #include "jobs/dataflow.h"
 #include "master/cluster.h"
 #include "master/meta_store.h"
-#include "master/sink.h"
+#include "worker/sink.h"
 #include "proto/spate.grpc.pb.h"
 
 namespace spate::master {
@@ -109,7 +109,6 @@ class JobRunner {
   proto::JobSpec spec_;  // key groups may be taken from the checkpoint before the job starts
   const jobs::CompiledPlan plan_;
   MasterContext ctx_;
-  std::unique_ptr<Sink> sink_;
 
   // Loop state, touched only by the runner thread.
   std::vector<proto::ExecutorAssignment> executors_;

@@ -12,8 +12,8 @@
 #include "common/logging.h"
 #include "common/rpc.h"
 #include "jobs/registry.h"
-#include "master/sink.h"
 #include "sql/sql.h"
+#include "worker/sink.h"
 
 namespace spate::master {
 namespace {
@@ -118,11 +118,21 @@ Status ValidateJobSpec(proto::JobSpec* spec) {
   if (spec->trigger().empty()) spec->set_trigger("processing-time=1s");
   SPATE_RETURN_IF_ERROR(ParseTriggerIntervalMs(spec->trigger()).status());
   if (spec->sink().empty()) spec->set_sink("console");
-  SPATE_RETURN_IF_ERROR(ValidateSinkSpec(spec->sink()));
+  SPATE_RETURN_IF_ERROR(worker::ValidateSinkSpec(spec->sink()));
   if (spec->max_offsets_per_trigger() < 0) {
     return Status::InvalidArgument("--max-offsets-per-trigger must be >= 0");
   }
   if (spec->idle_timeout_ms() <= 0) spec->set_idle_timeout_ms(30'000);
+  for (const char* key : {"spate.task.timeout", "spate.source.stall-timeout"}) {
+    auto it = spec->conf().find(key);
+    if (it == spec->conf().end()) continue;
+    auto ms = ParseDurationMs(it->second);
+    if (!ms.ok()) return ms.status().WithContext(key);
+    if (*ms <= 0) {
+      return Status::InvalidArgument(std::string(key) + " must be a positive duration, not '" +
+                                     it->second + "'");
+    }
+  }
   SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec->bootstrap()));
   SPATE_RETURN_IF_ERROR(PartitionCount(kafka.get(), spec->topic(), 5'000).status());
   return Status::OK();

@@ -501,6 +501,13 @@ json ResultsJson(const proto::JobStatus& job,
   json rows = json::array();
   int batches = 0;
   bool truncated = false;
+  // A SQL job's rows carry their columns as JSON: the page shows them all, and `count` is the
+  // last output column's when it is an integer.
+  json columns = json::array();
+  for (const auto& o : job.spec().plan().outputs()) columns.push_back(o.name());
+  auto window_text = [](int64_t ms) {
+    return ms == INT64_MIN || ms == INT64_MAX ? std::string() : FormatUtcSeconds(ms);
+  };
   for (int i = results.size() - 1; i >= 0; --i) {
     const auto& b = results.Get(i);
     if (b.rows_size() == 0) continue;
@@ -511,13 +518,29 @@ json ResultsJson(const proto::JobStatus& job,
         truncated = true;
         break;
       }
-      rows.push_back({{"batchId", b.batch_id()},
-                      {"windowStart", FormatUtcSeconds(r.window_start_ms())},
-                      {"windowEnd", FormatUtcSeconds(r.window_end_ms())},
-                      {"windowStartMs", r.window_start_ms()},
-                      {"windowEndMs", r.window_end_ms()},
-                      {"key", r.key()},
-                      {"count", r.count()}});
+      json row = {{"batchId", b.batch_id()},
+                  {"windowStart", window_text(r.window_start_ms())},
+                  {"windowEnd", window_text(r.window_end_ms())},
+                  {"windowStartMs", r.window_start_ms()},
+                  {"windowEndMs", r.window_end_ms()},
+                  {"key", r.key()},
+                  {"count", r.count()}};
+      if (!r.json().empty()) {
+        json values = json::parse(r.json(), nullptr, false);
+        if (values.is_object()) {
+          const std::string count_column = job.count_column();
+          if (values.contains(count_column) && values[count_column].is_number_integer()) {
+            row["count"] = values[count_column];
+          }
+          json cells = json::array();
+          for (const auto& c : columns) {
+            const std::string name = c.get<std::string>();
+            cells.push_back(values.contains(name) ? values[name] : json());
+          }
+          row["values"] = std::move(cells);
+        }
+      }
+      rows.push_back(std::move(row));
     }
     if (truncated) break;
   }
@@ -525,6 +548,7 @@ json ResultsJson(const proto::JobStatus& job,
           {"keyColumn", job.key_column()},
           {"countColumn", job.count_column()},
           {"windowMs", job.window_ms()},
+          {"columns", columns},
           {"batches", batches},
           {"truncated", truncated},
           {"rows", rows}};

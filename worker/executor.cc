@@ -135,6 +135,19 @@ Executor::Executor(proto::LaunchExecutorRequest request, jobs::CompiledPlan plan
       readers_(std::move(readers)),
       cores_(std::max(1, request.executor().cores())) {
   prefilter_ = ConfOr(spec_, "spate.source.prefilter", "true") != "false";
+  sink_options_.spec = spec_.sink();
+  sink_options_.bootstrap = spec_.bootstrap();
+  if (spec_.has_plan()) {
+    const auto& sink = spec_.plan().sink();
+    if (!sink.bootstrap().empty()) sink_options_.bootstrap = sink.bootstrap();
+    sink_options_.properties.insert(sink.properties().begin(), sink.properties().end());
+    for (const auto& o : spec_.plan().outputs()) sink_options_.schema.columns.push_back(o.name());
+  } else {
+    sink_options_.schema.key_column = plan_.key_column;
+    sink_options_.schema.count_column = plan_.count_column;
+  }
+  sink_options_.sink_id =
+      spec_.checkpoint_dir().empty() ? request.job_id() : spec_.checkpoint_dir();
   if (!spec_.checkpoint_dir().empty()) {
     checkpoint_ = std::make_unique<StateCheckpoint>(spec_.checkpoint_dir() + "/state",
                                                     spec_.checkpoint_dir() + "/commits");
@@ -398,13 +411,20 @@ Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskReque
           checkpoint_->WriteDelta(request.batch_id(), request.attempt(), range, entries));
     }
   }
+  std::vector<proto::ResultRow> rows;
+  rows.reserve(applied.rows.size());
   for (const auto& row : applied.rows) {
-    auto* r = reply.add_rows();
-    r->set_window_start_ms(row.window_start_ms);
-    r->set_window_end_ms(row.window_start_ms + plan_.window_ms);
-    r->set_key(row.key);
-    r->set_count(row.count);
+    auto& r = rows.emplace_back();
+    r.set_window_start_ms(row.window_start_ms);
+    r.set_window_end_ms(row.window_start_ms + plan_.window_ms);
+    r.set_key(row.key);
+    r.set_count(row.count);
   }
+  bool written = false;
+  SPATE_RETURN_IF_ERROR(WriteSink(request.batch_id(), request.shuffle_partition(), &rows,
+                                  reply.mutable_sink(), &written));
+  if (!written) reply.clear_sink();
+  for (auto& r : rows) *reply.add_rows() = std::move(r);
   reply.set_concurrent_tasks(concurrent);
   reply.set_rows_merged(applied.rows_merged);
   reply.set_state_rows(applied.state_rows);
@@ -414,6 +434,41 @@ Result<proto::StateTaskReply> Executor::RunStateTask(const proto::StateTaskReque
                             std::chrono::steady_clock::now() - started)
                             .count());
   return reply;
+}
+
+Status Executor::WriteSink(int64_t batch_id, int32_t part, std::vector<proto::ResultRow>* rows,
+                           proto::SinkWrite* out, bool* written) {
+  *written = false;
+  if (sink_options_.spec.empty() || sink_options_.spec == "console") return Status::OK();
+  const auto started = std::chrono::steady_clock::now();
+  SinkSlot* slot;
+  {
+    std::lock_guard<std::mutex> lock(sinks_mu_);
+    auto& s = sinks_[part];
+    if (!s) s = std::make_unique<SinkSlot>();
+    slot = s.get();
+  }
+  std::lock_guard<std::mutex> lock(slot->mu);
+  if (!slot->sink) {
+    SPATE_ASSIGN_OR_RETURN(slot->sink, MakeSink(sink_options_, part));
+  }
+  Status s = slot->sink->WriteBatch(batch_id, part, *rows);
+  if (!s.ok()) {
+    slot->sink.reset();  // a Kafka producer in doubt is made anew (which fences the old one)
+    return s.WithContext("sink " + sink_options_.spec);
+  }
+  int64_t min_end = INT64_MAX;
+  for (const auto& r : *rows) {
+    if (r.window_end_ms() != INT64_MIN) min_end = std::min(min_end, r.window_end_ms());
+  }
+  out->set_rows(static_cast<int64_t>(rows->size()));
+  out->set_min_window_end_ms(min_end);
+  out->set_write_ms(std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::steady_clock::now() - started)
+                        .count());
+  if (rows->size() > static_cast<size_t>(kSinkPreviewRows)) rows->resize(kSinkPreviewRows);
+  *written = true;
+  return Status::OK();
 }
 
 }  // namespace spate::worker

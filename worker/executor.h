@@ -19,6 +19,7 @@
 #include "worker/checkpoint.h"
 #include "worker/kafka_reader.h"
 #include "worker/plan_state.h"
+#include "worker/sink.h"
 #include "worker/state_store.h"
 
 namespace spate::worker {
@@ -103,6 +104,12 @@ class Executor {
                     const std::vector<int64_t>& entries, const CancelledFn& cancelled,
                     proto::SourceTaskReply* reply);
 
+  // Writes a task's rows (part `part` of the batch) to the job's sink, unless the sink is the
+  // console: then the rows stay for the master. Leaves a preview of kSinkPreviewRows in `rows`.
+  // False in *written for the console.
+  Status WriteSink(int64_t batch_id, int32_t part, std::vector<proto::ResultRow>* rows,
+                   proto::SinkWrite* out, bool* written);
+
   proto::JobSpec spec_;
   proto::ExecutorAssignment assignment_;
   jobs::CompiledPlan plan_;
@@ -125,7 +132,20 @@ class Executor {
   std::map<InboxKey, std::map<int32_t, InboxSlot>> inbox_;  // -> map partition -> slot
   int64_t inbox_bytes_ = 0;
   int64_t inbox_limit_ = 0;
+
+  // The job's sink, one per part (a Kafka sink's transactions are per part); a part's writes
+  // are serialized by its own mutex.
+  struct SinkSlot {
+    std::mutex mu;
+    std::unique_ptr<Sink> sink;
+  };
+  SinkOptions sink_options_;
+  std::mutex sinks_mu_;
+  std::map<int32_t, std::unique_ptr<SinkSlot>> sinks_;
 };
+
+/// Rows a task that wrote its own sink still returns to the master, for the page.
+inline constexpr int kSinkPreviewRows = 20;
 
 /// Splits an encoded buffer into chunks of at most `max_bytes` at entry boundaries.
 std::vector<std::string> SplitEncoded(std::string data, size_t max_bytes);

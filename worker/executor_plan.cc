@@ -57,7 +57,22 @@ Result<proto::SourceTaskReply> Executor::RunPlanSourceTask(const proto::SourceTa
   reply.set_has_event_time(s.has_event_time);
   reply.set_min_event_time_ms(s.min_event_time_ms);
   reply.set_max_event_time_ms(s.max_event_time_ms);
-  for (auto& row : stage1->rows()) reply.add_rows(std::move(row));
+  if (!stage1->rows().empty()) {
+    // A stateless query's rows: this task's part of the batch is its Kafka partition's.
+    std::vector<proto::ResultRow> rows;
+    rows.reserve(stage1->rows().size());
+    for (auto& json : stage1->rows()) {
+      auto& row = rows.emplace_back();
+      row.set_window_start_ms(INT64_MIN);
+      row.set_window_end_ms(INT64_MIN);
+      row.set_json(std::move(json));
+    }
+    bool written = false;
+    SPATE_RETURN_IF_ERROR(
+        WriteSink(request.batch_id(), r.partition(), &rows, reply.mutable_sink(), &written));
+    if (!written) reply.clear_sink();
+    for (auto& row : rows) reply.add_rows(std::move(*row.mutable_json()));
+  }
   if (query_->aggregating()) {
     std::vector<int64_t> entries;
     std::vector<std::string> data = stage1->Finish(&entries);
@@ -132,12 +147,20 @@ Result<proto::StateTaskReply> Executor::RunPlanStateTask(const proto::StateTaskR
           WritePlanDelta(checkpoint_.get(), request.batch_id(), request.attempt(), range, entries));
     }
   }
+  std::vector<proto::ResultRow> rows;
+  rows.reserve(applied.rows.size());
   for (auto& row : applied.rows) {
-    auto* r = reply.add_rows();
-    r->set_window_start_ms(row.window_start_ms);
-    r->set_window_end_ms(row.window_end_ms);
-    r->set_json(std::move(row.json));
+    auto& r = rows.emplace_back();
+    r.set_window_start_ms(row.window_start_ms);
+    r.set_window_end_ms(row.window_end_ms);
+    r.set_json(std::move(row.json));
+    r.set_key(std::move(row.key));
   }
+  bool written = false;
+  SPATE_RETURN_IF_ERROR(WriteSink(request.batch_id(), request.shuffle_partition(), &rows,
+                                  reply.mutable_sink(), &written));
+  if (!written) reply.clear_sink();
+  for (auto& r : rows) *reply.add_rows() = std::move(r);
   reply.set_concurrent_tasks(concurrent);
   reply.set_rows_merged(applied.rows_merged);
   reply.set_state_rows(applied.state_rows);

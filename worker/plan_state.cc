@@ -139,9 +139,9 @@ class RocksDbPlanState : public PlanStateStore {
     rocksdb::ReadOptions ro;
     ro.iterate_upper_bound = &upper_slice;
     auto emit = [&](const PartialEntry& e) -> Status {
-      PlanRow row{e.window_start_ms, e.window_end_ms, {}};
+      PlanRow row{e.window_start_ms, e.window_end_ms, {}, {}};
       SPATE_ASSIGN_OR_RETURN(bool keep, finalizer->Finish(e.key, e.window_start_ms, e.window_end_ms,
-                                                          e.state, &row.json));
+                                                          e.state, &row.json, &row.key));
       if (keep) result.rows.push_back(std::move(row));
       ++result.windows_closed;
       return Status::OK();

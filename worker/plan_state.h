@@ -27,6 +27,7 @@ struct PlanRow {
   int64_t window_start_ms = 0;
   int64_t window_end_ms = 0;
   std::string json;
+  std::string key;  ///< the group key's values as text ("user_1"; "a,b" for two keys)
 };
 
 struct PlanApplyResult {

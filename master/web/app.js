@@ -522,14 +522,34 @@
   }
 
   function resultsPanel(job, results) {
+    const sub = 'newest batches first' + (results.truncated ? ' · truncated' : '');
+    const empty = 'No result row yet: a window is emitted once the watermark passes its end.';
+    if (results.columns && results.columns.length) {
+      // A SQL job: its output columns, the window pair shown as one column.
+      const cols = results.columns;
+      const windowed = cols.length > 1 && cols[0] === 'window_start' && cols[1] === 'window_end';
+      const shown = windowed ? cols.slice(2) : cols;
+      const cell = (v) => (v === null || v === undefined ? 'NULL' : typeof v === 'string' ? v : JSON.stringify(v));
+      const rows = results.rows.map((r) => {
+        const values = r.values || [];
+        const own = windowed ? values.slice(2) : values;
+        return h('tr', null,
+          h('td', { class: 'num' }, r.batchId),
+          windowed ? h('td', { class: 'mono' }, r.windowStart + ' – ' + r.windowEnd.slice(11)) : null,
+          own.map((v, i) => h('td', { class: typeof v === 'number' ? 'num' : 'mono', 'data-col': shown[i] }, cell(v))));
+      });
+      const head = [{ name: 'Batch', num: true }].concat(windowed ? [{ name: 'Window (UTC)' }] : [],
+        shown.map((c) => ({ name: c })));
+      return panel('Latest results', sub, table(head, rows, empty, { 'data-table': 'results' }));
+    }
     const rows = results.rows.map((r) => h('tr', null,
       h('td', { class: 'num' }, r.batchId),
       h('td', { class: 'mono' }, r.windowStart + ' – ' + r.windowEnd.slice(11)),
       h('td', { class: 'mono', 'data-col': 'key' }, r.key),
       h('td', { class: 'num' }, fmtInt(r.count))));
-    return panel('Latest results', 'newest batches first' + (results.truncated ? ' · truncated' : ''),
+    return panel('Latest results', sub,
       table([{ name: 'Batch', num: true }, { name: 'Window (UTC)' }, { name: results.keyColumn || 'key' },
-        { name: results.countColumn || 'count', num: true }], rows, 'No result row yet: a window is emitted once the watermark passes its end.', { 'data-table': 'results' }));
+        { name: results.countColumn || 'count', num: true }], rows, empty, { 'data-table': 'results' }));
   }
 
   function configPanel(job) {

@@ -48,7 +48,7 @@ def main() -> int:
     for name in sorted(os.listdir(args.sink)):
         if name.startswith((".", "_")):
             continue
-        m = re.match(r"batch-(\d+)\.jsonl$", name)
+        m = re.match(r"batch-(\d+)(?:-\d+)?\.jsonl$", name)
         path = os.path.join(args.sink, name)
         mtime_ms = os.stat(path).st_mtime * 1000
         with open(path) as f:

@@ -123,6 +123,21 @@ TEST_CASE("decoder: missing columns and null are NULL, or missing_field when ask
                MalformedReason::kMissingField, "http.status");
 }
 
+TEST_CASE("decoder: a NOT NULL column takes no null and must be present", "[unit]") {
+  auto severity = Column("severity", {"severity"}, proto::TYPE_STRING);
+  severity.mutable_type()->set_not_null(true);
+  const auto plan = Source({Column("ok", {"ok"}, proto::TYPE_BOOLEAN), severity,
+                            Column("content", {"content"}, proto::TYPE_STRING)});
+  CheckOutcome(plan, R"({"severity": "High"})", MalformedReason::kNone);
+  CheckOutcome(plan, R"({"ok": true, "severity": null, "content": "x"})",
+               MalformedReason::kWrongType, "severity");
+  CheckOutcome(plan, R"({"ok": true, "content": null})", MalformedReason::kMissingField,
+               "severity");
+  // The first problem in document order wins; invalid JSON after it still wins over both.
+  CheckOutcome(plan, R"({"severity": null, "ok": 1})", MalformedReason::kWrongType, "severity");
+  CheckOutcome(plan, R"({"severity": null, "ok": tru})", MalformedReason::kNotJson);
+}
+
 TEST_CASE("decoder: escapes, unicode and surrogate pairs are decoded", "[unit]") {
   auto d = MakeDecoder(Source({Column("content", {"content"}, proto::TYPE_STRING),
                                Column("user", {"user"}, proto::TYPE_STRING)}));

@@ -58,7 +58,8 @@ TEST_CASE("--conf numbers and durations are checked", "[unit]") {
         "spate.sql.shuffle.partitions=-2", "spate.sql.shuffle.partitions=4x",
         "spate.sql.shuffle.partitions=", "spate.key-groups=32769", "spate.key-groups=0",
         "spate.source.idle-timeout=soon", "spate.source.stall-timeout=-1s",
-        "spate.task.timeout=10parsecs", "spate.source.prefilter=yes"}) {
+        "spate.task.timeout=10parsecs", "spate.source.prefilter=yes", "spate.task.timeout=0s",
+        "spate.source.stall-timeout=0ms", "spate.job.engine=fast"}) {
     INFO(bad);
     Status s = ApplyConf(bad, &spec);
     CHECK(s.code() == StatusCode::kInvalidArgument);
@@ -68,6 +69,7 @@ TEST_CASE("--conf numbers and durations are checked", "[unit]") {
   CHECK_THAT(s.message(), Catch::Contains("abc"));
   CHECK(spec.shuffle_partitions() == 0);  // a rejected value sets no field
   REQUIRE(ApplyConf("spate.key-groups=32768", &spec).ok());
+  REQUIRE(ApplyConf("spate.job.engine=compiled", &spec).ok());
   CHECK(spec.key_groups() == 32768);
 }
 

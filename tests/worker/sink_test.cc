@@ -1,6 +1,6 @@
 // Unit tests of result formatting and the file sink: JSON lines, the console table, atomic
-// per-batch files.
-#include "master/sink.h"
+// per-batch-and-part files, stable Kafka transactional ids.
+#include "worker/sink.h"
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -12,7 +12,7 @@
 
 #include "tests/support/process.h"
 
-namespace spate::master {
+namespace spate::worker {
 namespace {
 
 using spate::testing::TempDir;
@@ -30,6 +30,13 @@ proto::ResultRow Row(std::string key, int64_t count, int64_t start = kWindowStar
 }
 
 RowSchema CrashSchema() { return RowSchema{"user_id", "crash_count", {}}; }
+
+Result<std::unique_ptr<Sink>> Open(const std::string& spec, int32_t part = 0) {
+  SinkOptions o;
+  o.spec = spec;
+  o.schema = CrashSchema();
+  return MakeSink(o, part);
+}
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -123,43 +130,47 @@ TEST_CASE("an empty batch prints the header only", "[unit]") {
   CHECK(FormatConsoleBatch(3, {}, CrashSchema()) == expected);
 }
 
-TEST_CASE("the file sink writes one batch-<12 digits>.jsonl per batch and no temp file", "[unit]") {
+TEST_CASE("the file sink writes one batch-<12 digits>-<part>.jsonl per part and no temp file",
+          "[unit]") {
   TempDir dir("spate-sink-unit");
   std::string out = dir.Join("out");
-  auto sink = MakeSink("file:" + out, CrashSchema(), "");
+  auto sink = Open("file:" + out);
   REQUIRE(sink.ok());
   CHECK((*sink)->Describe() == "file:" + out);
-  REQUIRE((*sink)->WriteBatch(7, {Row("user_a", 3), Row("user_b", 4)}).ok());
-  CHECK(ListDir(out) == std::set<std::string>{"batch-000000000007.jsonl"});
-  CHECK(ReadFile(out + "/batch-000000000007.jsonl") ==
+  REQUIRE((*sink)->WriteBatch(7, 3, {Row("user_a", 3), Row("user_b", 4)}).ok());
+  CHECK(ListDir(out) == std::set<std::string>{"batch-000000000007-00003.jsonl"});
+  CHECK(ReadFile(out + "/batch-000000000007-00003.jsonl") ==
         RowToJson(Row("user_a", 3), CrashSchema()) + "\n" +
             RowToJson(Row("user_b", 4), CrashSchema()) + "\n");
 
-  REQUIRE((*sink)->WriteBatch(123456789012, {Row("user_c", 9)}).ok());
+  REQUIRE((*sink)->WriteBatch(123456789012, 0, {Row("user_c", 9)}).ok());
   CHECK(ListDir(out) ==
-        std::set<std::string>{"batch-000000000007.jsonl", "batch-123456789012.jsonl"});
+        std::set<std::string>{"batch-000000000007-00003.jsonl", "batch-123456789012-00000.jsonl"});
 }
 
 TEST_CASE("the file sink writes no file for an empty batch", "[unit]") {
   TempDir dir("spate-sink-unit");
-  auto sink = MakeSink("file:" + dir.Join("out"), CrashSchema(), "");
+  auto sink = Open("file:" + dir.Join("out"));
   REQUIRE(sink.ok());
-  REQUIRE((*sink)->WriteBatch(0, {}).ok());
-  REQUIRE((*sink)->WriteBatch(1, {}).ok());
+  REQUIRE((*sink)->WriteBatch(0, 0, {}).ok());
+  REQUIRE((*sink)->WriteBatch(1, 1, {}).ok());
   CHECK(ListDir(dir.Join("out")).empty());
 }
 
 TEST_CASE("rewriting a batch in the file sink replaces its file", "[unit]") {
   TempDir dir("spate-sink-unit");
   std::string out = dir.Join("out");
-  auto sink = MakeSink("file:" + out, CrashSchema(), "");
+  auto sink = Open("file:" + out);
   REQUIRE(sink.ok());
-  REQUIRE((*sink)->WriteBatch(5, {Row("user_a", 3), Row("user_b", 4), Row("user_c", 5)}).ok());
-  // A replay of batch 5 (e.g. with other shuffle partitions) writes the same name.
-  REQUIRE((*sink)->WriteBatch(5, {Row("user_z", 8)}).ok());
-  CHECK(ListDir(out) == std::set<std::string>{"batch-000000000005.jsonl"});
-  CHECK(ReadFile(out + "/batch-000000000005.jsonl") ==
+  REQUIRE((*sink)->WriteBatch(5, 2, {Row("user_a", 3), Row("user_b", 4), Row("user_c", 5)}).ok());
+  // A replay of batch 5 writes the same name; another part writes its own.
+  REQUIRE((*sink)->WriteBatch(5, 2, {Row("user_z", 8)}).ok());
+  CHECK(ListDir(out) == std::set<std::string>{"batch-000000000005-00002.jsonl"});
+  CHECK(ReadFile(out + "/batch-000000000005-00002.jsonl") ==
         RowToJson(Row("user_z", 8), CrashSchema()) + "\n");
+  REQUIRE((*sink)->WriteBatch(5, 0, {Row("user_y", 7)}).ok());
+  CHECK(ListDir(out) == std::set<std::string>{"batch-000000000005-00000.jsonl",
+                                              "batch-000000000005-00002.jsonl"});
 }
 
 TEST_CASE("sink specs other than console, file:DIR and kafka:TOPIC are rejected", "[unit]") {
@@ -170,13 +181,27 @@ TEST_CASE("sink specs other than console, file:DIR and kafka:TOPIC are rejected"
     INFO(bad);
     CHECK(ValidateSinkSpec(bad).code() == StatusCode::kInvalidArgument);
   }
-  auto sink = MakeSink("parquet:/x", CrashSchema(), "");
+  auto sink = Open("parquet:/x");
   REQUIRE_FALSE(sink.ok());
   CHECK_THAT(sink.status().message(), Catch::Contains("parquet:/x"));
-  auto console = MakeSink("console", CrashSchema(), "");
+  auto console = Open("console");
   REQUIRE(console.ok());
-  CHECK((*console)->WriteBatch(1, {Row("u", 3)}).ok());
+  CHECK((*console)->WriteBatch(1, 0, {Row("u", 3)}).ok());
+}
+
+TEST_CASE("a Kafka sink's transactional ids are stable and differ per part and sink", "[unit]") {
+  // Fixed values: a change of compiler or library must never change them (a restarted job
+  // would not find its transactions and markers, and could write a batch twice).
+  CHECK(KafkaSinkTransactionalId("/ckpt/job-1", "results", 0) ==
+        KafkaSinkTransactionalId("/ckpt/job-1", "results", 0));
+  CHECK(KafkaSinkTransactionalId("/ckpt/job-1", "results", 0).rfind("spate-", 0) == 0);
+  CHECK(KafkaSinkTransactionalId("/ckpt/job-1", "results", 0).size() == 6 + 16);
+  CHECK(KafkaSinkTransactionalId("/ckpt/job-1", "results", 0) !=
+        KafkaSinkTransactionalId("/ckpt/job-1", "results", 1));
+  CHECK(KafkaSinkTransactionalId("/ckpt/job-1", "results", 0) !=
+        KafkaSinkTransactionalId("/ckpt/job-2", "results", 0));
+  CHECK(KafkaSinkTransactionalId("/ckpt/job-1", "results", 0) == "spate-4a38a701e6756ddf");
 }
 
 }  // namespace
-}  // namespace spate::master
+}  // namespace spate::worker

@@ -1,4 +1,4 @@
-#include "master/sink.h"
+#include "worker/sink.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -8,28 +8,34 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include "common/kafka_util.h"
 #include "common/window.h"
 
-namespace spate::master {
+namespace spate::worker {
 namespace {
 
 class ConsoleSink : public Sink {
  public:
-  Status WriteBatch(int64_t, const std::vector<proto::ResultRow>&) override { return Status::OK(); }
+  Status WriteBatch(int64_t, int32_t, const std::vector<proto::ResultRow>&) override {
+    return Status::OK();
+  }
   std::string Describe() const override { return "console"; }
 };
 
-// One file per batch with rows, named after the batch id and made visible by rename, so a
+// One file per batch and part with rows, named after both and made visible by rename, so a
 // replay rewrites the same name and readers never see a partial file.
 class FileSink : public Sink {
  public:
   FileSink(std::string dir, RowSchema schema) : dir_(std::move(dir)), schema_(std::move(schema)) {}
 
-  Status WriteBatch(int64_t batch_id, const std::vector<proto::ResultRow>& rows) override {
+  Status WriteBatch(int64_t batch_id, int32_t part,
+                    const std::vector<proto::ResultRow>& rows) override {
     if (rows.empty()) return Status::OK();
     char name[64];
-    std::snprintf(name, sizeof(name), "batch-%012" PRId64 ".jsonl", batch_id);
+    std::snprintf(name, sizeof(name), "batch-%012" PRId64 "-%05d.jsonl", batch_id, part);
     std::string final_path = dir_ + "/" + name;
     std::string tmp_path = dir_ + "/." + name + ".tmp";
     std::string data;
@@ -45,10 +51,19 @@ class FileSink : public Sink {
       }
       off += static_cast<size_t>(n);
     }
-    ::fsync(fd);
+    if (::fsync(fd) != 0) {
+      ::close(fd);
+      return Status::IOError("fsync " + tmp_path + ": " + std::strerror(errno));
+    }
     ::close(fd);
     if (::rename(tmp_path.c_str(), final_path.c_str()) != 0) {
       return Status::IOError("rename to " + final_path + ": " + std::strerror(errno));
+    }
+    // The rename is durable once the directory is.
+    int dir_fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dir_fd >= 0) {
+      ::fsync(dir_fd);
+      ::close(dir_fd);
     }
     return Status::OK();
   }
@@ -59,11 +74,11 @@ class FileSink : public Sink {
   RowSchema schema_;
 };
 
-// Exactly once for read_committed consumers: each batch's rows are produced in one Kafka
+// Exactly once for read_committed consumers: each part of a batch is produced in one Kafka
 // transaction that also commits a marker (the next batch id, as the offset of a consumer group
-// of the sink's own) to partition 0 of the sink topic. A replayed batch whose marker says it
+// of the part's own) to partition 0 of the sink topic. A replayed part whose marker says it
 // was written is skipped; a transaction cut short by a crash is aborted by Kafka, and the
-// producer's stable transactional.id fences an older master still writing.
+// part's stable transactional.id fences an older executor still writing it.
 class KafkaSink : public Sink {
  public:
   KafkaSink(KafkaClientPtr producer, KafkaClientPtr marker_reader, std::string topic,
@@ -74,7 +89,8 @@ class KafkaSink : public Sink {
         group_(std::move(group)),
         schema_(std::move(schema)) {}
 
-  Status WriteBatch(int64_t batch_id, const std::vector<proto::ResultRow>& rows) override {
+  Status WriteBatch(int64_t batch_id, int32_t,
+                    const std::vector<proto::ResultRow>& rows) override {
     SPATE_ASSIGN_OR_RETURN(int64_t written, Marker());
     if (written > batch_id) return Status::OK();  // an earlier attempt committed this batch
     SPATE_RETURN_IF_ERROR(Check(rd_kafka_begin_transaction(producer_.get()), "begin transaction"));
@@ -224,8 +240,17 @@ Status ValidateSinkSpec(const std::string& spec) {
                                  "' (use console, file:DIR or kafka:TOPIC)");
 }
 
-Result<std::unique_ptr<Sink>> MakeSink(const std::string& spec, const RowSchema& schema,
-                                       const std::string& bootstrap, const std::string& sink_id) {
+std::string KafkaSinkTransactionalId(const std::string& sink_id, const std::string& topic,
+                                     int32_t part) {
+  const std::string what = sink_id + "|" + topic + "|" + std::to_string(part);
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits(what.data(), what.size())));
+  return std::string("spate-") + hex;
+}
+
+Result<std::unique_ptr<Sink>> MakeSink(const SinkOptions& options, int32_t part) {
+  const std::string& spec = options.spec;
   SPATE_RETURN_IF_ERROR(ValidateSinkSpec(spec));
   if (spec == "console") return std::unique_ptr<Sink>(new ConsoleSink());
   if (spec.rfind("file:", 0) == 0) {
@@ -233,26 +258,30 @@ Result<std::unique_ptr<Sink>> MakeSink(const std::string& spec, const RowSchema&
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return Status::IOError("cannot create sink directory " + dir + ": " + ec.message());
-    return std::unique_ptr<Sink>(new FileSink(dir, schema));
+    return std::unique_ptr<Sink>(new FileSink(dir, options.schema));
   }
   std::string topic = spec.substr(6);
-  // Stable across master restarts and resubmissions of the same checkpoint.
-  const std::string id = "spate-" + std::to_string(std::hash<std::string>{}(sink_id + "|" + topic));
-  SPATE_ASSIGN_OR_RETURN(auto producer, MakeKafkaClient(RD_KAFKA_PRODUCER, bootstrap,
-                                                        {{"enable.idempotence", "true"},
-                                                         {"transactional.id", id},
-                                                         {"linger.ms", "5"}}));
+  const std::string id = KafkaSinkTransactionalId(options.sink_id, topic, part);
+  std::map<std::string, std::string> conf = options.properties;
+  conf["enable.idempotence"] = "true";
+  conf["transactional.id"] = id;
+  if (!conf.count("linger.ms")) conf["linger.ms"] = "5";
+  SPATE_ASSIGN_OR_RETURN(auto producer,
+                         MakeKafkaClient(RD_KAFKA_PRODUCER, options.bootstrap, conf));
   SPATE_RETURN_IF_ERROR(PartitionCount(producer.get(), topic, 10'000).status().WithContext("sink"));
   if (rd_kafka_error_t* e = rd_kafka_init_transactions(producer.get(), 30'000)) {
     std::string msg = rd_kafka_error_string(e);
     rd_kafka_error_destroy(e);
     return Status::Unavailable("sink topic " + topic + ": cannot start transactions: " + msg);
   }
+  // The marker reader speaks to the same cluster with the same security settings.
+  std::map<std::string, std::string> reader_conf = options.properties;
+  reader_conf["group.id"] = id;
+  reader_conf["enable.auto.commit"] = "false";
   SPATE_ASSIGN_OR_RETURN(auto reader,
-                         MakeKafkaClient(RD_KAFKA_CONSUMER, bootstrap,
-                                         {{"group.id", id}, {"enable.auto.commit", "false"}}));
+                         MakeKafkaClient(RD_KAFKA_CONSUMER, options.bootstrap, reader_conf));
   return std::unique_ptr<Sink>(
-      new KafkaSink(std::move(producer), std::move(reader), topic, id, schema));
+      new KafkaSink(std::move(producer), std::move(reader), topic, id, options.schema));
 }
 
-}  // namespace spate::master
+}  // namespace spate::worker
