@@ -228,10 +228,15 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
     if (value != "true" && value != "false") {
       return Status::InvalidArgument("spate.source.prefilter must be true or false");
     }
+  } else if (key == "spate.job.engine") {
+    if (value != "sql" && value != "compiled") {
+      return Status::InvalidArgument("spate.job.engine must be sql or compiled");
+    }
   } else if (key.rfind("spate.kafka.", 0) != 0) {
     return Status::InvalidArgument(
         "unknown --conf key '" + key +
-        "' (known: spate.sql.shuffle.partitions, spate.key-groups, spate.source.idle-timeout, "
+        "' (known: spate.sql.shuffle.partitions, spate.key-groups, spate.job.engine, "
+        "spate.source.idle-timeout, "
         "spate.source.prefilter, spate.source.stall-timeout, spate.task.timeout, "
         "spate.checkpoint.snapshot-interval, "
         "spate.kafka.<librdkafka property>)");

@@ -21,6 +21,8 @@ TEST_CASE("known --conf keys set the job spec's fields", "[unit]") {
   REQUIRE(ApplyConf("spate.source.stall-timeout=2m", &spec).ok());
   REQUIRE(ApplyConf("spate.task.timeout=30s", &spec).ok());
   REQUIRE(ApplyConf("spate.kafka.fetch.max.bytes=1048576", &spec).ok());
+  REQUIRE(ApplyConf("spate.job.engine=sql", &spec).ok());
+  REQUIRE(ApplyConf("spate.job.engine=compiled", &spec).ok());
   // Every --conf is kept as given, for the executors.
   CHECK(spec.conf().at("spate.source.prefilter") == "false");
   CHECK(spec.conf().at("spate.kafka.fetch.max.bytes") == "1048576");
@@ -58,7 +60,7 @@ TEST_CASE("--conf numbers and durations are checked", "[unit]") {
         "spate.sql.shuffle.partitions=-2", "spate.sql.shuffle.partitions=4x",
         "spate.sql.shuffle.partitions=", "spate.key-groups=32769", "spate.key-groups=0",
         "spate.source.idle-timeout=soon", "spate.source.stall-timeout=-1s",
-        "spate.task.timeout=10parsecs", "spate.source.prefilter=yes"}) {
+        "spate.task.timeout=10parsecs", "spate.source.prefilter=yes", "spate.job.engine=jit"}) {
     INFO(bad);
     Status s = ApplyConf(bad, &spec);
     CHECK(s.code() == StatusCode::kInvalidArgument);
