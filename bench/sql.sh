@@ -374,7 +374,8 @@ awk -F'\t' -v rounds="$rounds" -v records="$records" -v order="${engines[*]}" '
       for (i = 1; i <= n[e]; i++) { a[i] = rps[e, i]; c[i] = cpu[e, i]; line = line (i > 1 ? " / " : "") sprintf("%.0f", a[i]) }
       med[e] = median(a, n[e]); mc[e] = median(c, n[e])
       printf "| %s | %s | %.0f | %.2f | %s |\n", e, line, med[e], mc[e], rows[e]
-      kv = kv sprintf("%s_rps=%.0f\n%s_cpu_s=%.2f\n", e, med[e], e, mc[e])
+      u = e; gsub("-", "_", u)
+      kv = kv sprintf("%s_rps=%.0f\n%s_cpu_s=%.2f\n", u, med[e], u, mc[e])
     }
     printf "\n"
     nr = split("template/compiled:0.9 sql-crash/compiled:0.9 sql-stats/compiled:0.6 sql-crash/flink-crash:2 sql-stats/flink-stats:2 sql-crash/spark-crash:- sql-stats/spark-stats:-", rs, " ")
