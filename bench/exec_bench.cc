@@ -1,7 +1,11 @@
 // spate-exec-bench: single-core throughput of the SQL operators (exec/) on course-like records
 // generated in memory, next to the log-record parser's full parse in the same run.
 //
-//   spate-exec-bench [--records N] [--seconds S] [--seed X]
+//   spate-exec-bench [--records N] [--seconds S] [--seed X] [--sql FILE]...
+//
+// --sql FILE (repeatable): also stage 1 of that SQL script (planned as spate-submit plans it;
+// ${...} placeholders need not be filled) over the same records, Stage1::Add per record and one
+// Finish per pass: e.g. bench/sql/severity-stats.sql.
 //
 // Rates are records per second of this thread's CPU time (as spate-parser-bench). "ratio" is
 // the mode's time per record over the bare parse's ("parse, all fields").
@@ -11,7 +15,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <memory>
 #include <random>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -21,7 +28,9 @@
 #include "exec/aggregate.h"
 #include "exec/decoder.h"
 #include "exec/expr.h"
+#include "exec/query.h"
 #include "exec/row_codec.h"
+#include "sql/sql.h"
 
 namespace spate {
 namespace {
@@ -176,6 +185,7 @@ int Run(int argc, char** argv) {
   size_t n = 500'000;
   double seconds = 1.0;
   uint64_t seed = 7;
+  std::vector<std::string> sql_files;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--records" && i + 1 < argc) {
@@ -184,8 +194,11 @@ int Run(int argc, char** argv) {
       seconds = std::strtod(argv[++i], nullptr);
     } else if (arg == "--seed" && i + 1 < argc) {
       seed = std::strtoull(argv[++i], nullptr, 10);
+    } else if (arg == "--sql" && i + 1 < argc) {
+      sql_files.emplace_back(argv[++i]);
     } else {
-      std::fprintf(stderr, "usage: %s [--records N] [--seconds S] [--seed X]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--records N] [--seconds S] [--seed X] [--sql FILE]...\n",
+                   argv[0]);
       return arg == "--help" || arg == "-h" ? 0 : 2;
     }
   }
@@ -290,10 +303,46 @@ int Run(int argc, char** argv) {
     return ok;
   }));
 
+  // Stage 1 of whole SQL scripts: decode, computed columns, WHERE, windows, keys, aggregates.
+  std::vector<std::string> names;
+  names.reserve(sql_files.size());
+  for (const std::string& file : sql_files) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      std::fprintf(stderr, "cannot read %s\n", file.c_str());
+      return 1;
+    }
+    sql::PlanOptions po;
+    po.default_bootstrap = "127.0.0.1:9092";
+    auto plan = sql::PlanScript(text.str(), po);
+    if (!plan.ok()) {
+      std::fprintf(stderr, "%s: %s\n", file.c_str(), plan.status().message().c_str());
+      return 1;
+    }
+    auto query = exec::CompiledQuery::Make(*plan);
+    if (!query.ok()) {
+      std::fprintf(stderr, "%s: %s\n", file.c_str(), query.status().message().c_str());
+      return 1;
+    }
+    const size_t slash = file.find_last_of('/');
+    names.push_back("stage 1: " + file.substr(slash == std::string::npos ? 0 : slash + 1));
+    std::shared_ptr<const exec::CompiledQuery> q = *query;
+    rows.push_back(Measure(names.back().c_str(), c, seconds, [&] {
+      auto s1 = exec::Stage1::Make(q, INT64_MIN, 1024, 2, /*prefilter=*/true);
+      if (!s1.ok()) return uint64_t{0};
+      for (std::string_view r : c.records) (*s1)->Add(r);
+      std::vector<int64_t> entries;
+      (*s1)->Finish(&entries);
+      return static_cast<uint64_t>((*s1)->stats().matched);
+    }));
+  }
+
   const double base = rows[0].ns_per_record;
-  std::printf("%-46s %12s %10s %7s %10s\n", "mode", "records/s", "ns/record", "ratio", "count");
+  std::printf("%-50s %12s %10s %7s %10s\n", "mode", "records/s", "ns/record", "ratio", "count");
   for (const Row& r : rows) {
-    std::printf("%-46s %12.0f %10.1f %7.2f %10llu\n", r.name, r.records_per_s, r.ns_per_record,
+    std::printf("%-50s %12.0f %10.1f %7.2f %10llu\n", r.name, r.records_per_s, r.ns_per_record,
                 r.ns_per_record / base, static_cast<unsigned long long>(r.count));
   }
   std::printf("\ngroups: %zu by severity, %zu by user_id\n", by_severity.size(), by_user.size());

@@ -240,9 +240,10 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
   } else if (key.rfind("spate.kafka.", 0) != 0) {
     return Status::InvalidArgument(
         "unknown --conf key '" + key +
-        "' (known: spate.sql.shuffle.partitions, spate.key-groups, spate.source.idle-timeout, "
+        "' (known: spate.sql.shuffle.partitions, spate.key-groups, spate.job.engine, "
+        "spate.source.idle-timeout, "
         "spate.source.prefilter, spate.source.stall-timeout, spate.task.timeout, "
-        "spate.checkpoint.snapshot-interval, spate.job.engine, "
+        "spate.checkpoint.snapshot-interval, "
         "spate.kafka.<librdkafka property>)");
   }
   return Status::OK();

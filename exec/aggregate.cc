@@ -352,9 +352,15 @@ struct Agg {
   Kind kind;
   proto::TypeKind result;
   size_t offset = 0;
-  int column = -1;  // the argument is this column of the source row (no Eval)
-  std::unique_ptr<CompiledExpr> arg;
+  int slot = -1;  // the argument's place among the distinct arguments (-1: COUNT(*))
   std::string text;
+};
+
+// One distinct argument: a column of the source row, or an expression over it.
+struct Arg {
+  int column = -1;  // the argument is this column of the source row (no Eval)
+  std::unique_ptr<CompiledExpr> expr;
+  std::string key;  // the serialized plan expression, to find a repeated argument
 };
 
 size_t StateBytes(Kind k) {
@@ -411,6 +417,9 @@ class AggregateSetImpl final : public AggregateSet {
   size_t state_size() const override { return state_size_; }
   void Init(char* state) const override;
   void Update(char* state, const Value* source_row, Arena* arena) const override;
+  size_t arg_count() const override { return args_.size(); }
+  void EvalArgs(const Value* source_row, Arena* arena, Value* args) const override;
+  void UpdateArgs(char* state, const Value* args) const override;
   void Serialize(const char* state, std::string* out) const override;
   void Destroy(char* state) const override;
   Status Merge(std::string* into, std::string_view other) const override;
@@ -424,6 +433,7 @@ class AggregateSetImpl final : public AggregateSet {
   bool FinalizePart(const Agg& agg, Reader* r, Value* out) const;
 
   std::vector<Agg> aggs_;
+  std::vector<Arg> args_;
   size_t state_size_ = 0;
 };
 
@@ -469,10 +479,20 @@ Status AggregateSetImpl::Init(
       if (!call.has_arg()) {
         return Status::InvalidArgument("aggregate '" + call.text() + "': no argument");
       }
-      if (call.arg().kind_case() == proto::Expr::kColumn) {
-        agg.column = call.arg().column();
-      } else {
-        SPATE_ASSIGN_OR_RETURN(agg.arg, CompiledExpr::Compile(call.arg()));
+      std::string key = call.arg().SerializeAsString();
+      for (size_t i = 0; i < args_.size() && agg.slot < 0; ++i) {
+        if (args_[i].key == key) agg.slot = static_cast<int>(i);
+      }
+      if (agg.slot < 0) {
+        Arg arg;
+        if (call.arg().kind_case() == proto::Expr::kColumn) {
+          arg.column = call.arg().column();
+        } else {
+          SPATE_ASSIGN_OR_RETURN(arg.expr, CompiledExpr::Compile(call.arg()));
+        }
+        arg.key = std::move(key);
+        agg.slot = static_cast<int>(args_.size());
+        args_.push_back(std::move(arg));
       }
     }
     agg.offset = state_size_;
@@ -487,13 +507,33 @@ void AggregateSetImpl::Init(char* state) const {
 }
 
 void AggregateSetImpl::Update(char* state, const Value* source_row, Arena* arena) const {
+  constexpr size_t kInline = 16;
+  Value inline_args[kInline];
+  std::vector<Value> heap_args;
+  Value* args = inline_args;
+  if (args_.size() > kInline) {
+    heap_args.resize(args_.size());
+    args = heap_args.data();
+  }
+  EvalArgs(source_row, arena, args);
+  UpdateArgs(state, args);
+}
+
+void AggregateSetImpl::EvalArgs(const Value* source_row, Arena* arena, Value* args) const {
+  for (size_t i = 0; i < args_.size(); ++i) {
+    const Arg& a = args_[i];
+    args[i] = a.column >= 0 ? source_row[a.column] : a.expr->Eval(source_row, arena);
+  }
+}
+
+void AggregateSetImpl::UpdateArgs(char* state, const Value* args) const {
   for (const Agg& agg : aggs_) {
     char* s = state + agg.offset;
     if (agg.kind == Kind::kCountStar) {
       ++*reinterpret_cast<int64_t*>(s);
       continue;
     }
-    const Value v = agg.column >= 0 ? source_row[agg.column] : agg.arg->Eval(source_row, arena);
+    const Value& v = args[agg.slot];
     if (v.is_null()) continue;
     switch (agg.kind) {
       case Kind::kCountStar:

@@ -35,6 +35,15 @@ class AggregateSet {
   virtual void Init(char* state) const = 0;
   /// Adds one record: evaluates each aggregate's argument over `source_row`.
   virtual void Update(char* state, const Value* source_row, Arena* arena) const = 0;
+  /// The distinct arguments of the aggregates (SUM(x) and MAX(x) share x): EvalArgs writes
+  /// arg_count() values.
+  virtual size_t arg_count() const = 0;
+  /// Evaluates each distinct argument once over `source_row` into args[0 .. arg_count() - 1]
+  /// (strings live in `arena` or view the row), for UpdateArgs on one or more states: a record
+  /// in several windows (HOP) evaluates its arguments once.
+  virtual void EvalArgs(const Value* source_row, Arena* arena, Value* args) const = 0;
+  /// Adds one record whose arguments EvalArgs evaluated. Update(s, row, a) is EvalArgs then this.
+  virtual void UpdateArgs(char* state, const Value* args) const = 0;
   /// Appends the serialized form of `state` to `out`.
   virtual void Serialize(const char* state, std::string* out) const = 0;
   /// Frees what Init and Update allocated (distinct sets).

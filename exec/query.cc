@@ -106,7 +106,8 @@ Stage1::Stage1(std::shared_ptr<const CompiledQuery> query, std::unique_ptr<RowDe
       prefilter_(prefilter && !query_->plan().prefilter().empty()),
       row_(query_->source_width()),
       keys_(query_->keys().size()),
-      outputs_(query_->aggregating() ? 0 : query_->outputs().size()) {}
+      outputs_(query_->aggregating() ? 0 : query_->outputs().size()),
+      agg_args_(aggs_ ? aggs_->arg_count() : 0) {}
 
 Stage1::~Stage1() {
   if (aggs_) {
@@ -237,13 +238,19 @@ void Stage1::Add(std::string_view value, int64_t offset) {
     keys_[i] = query_->keys()[i]->Eval(row_.data(), &arena_);
   scratch_.resize(8);
   EncodeKey(keys_.data(), keys_.size(), &scratch_);
+  // The aggregates' arguments are evaluated once per record, not once per window it falls in.
+  bool have_args = false;
   AssignWindows(w, wts, [&](int64_t start, int64_t) {
     if (CompiledQuery::Closed(query_->EndOf(start), watermark_ms_)) return;  // an older HOP pane
+    if (!have_args) {
+      aggs_->EvalArgs(row_.data(), &arena_, agg_args_.data());
+      have_args = true;
+    }
     std::memcpy(scratch_.data(), &start, 8);
     auto it = groups_.find(std::string_view(scratch_));
     char* state =
         it != groups_.end() ? it->second : groups_.emplace(scratch_, NewState()).first->second;
-    aggs_->Update(state, row_.data(), &arena_);
+    aggs_->UpdateArgs(state, agg_args_.data());
   });
 }
 

@@ -129,7 +129,8 @@ class Stage1 {
   Stage1Stats stats_;
   std::vector<Value> row_;
   std::vector<Value> keys_;
-  std::vector<Value> outputs_;  // a stateless query's output row
+  std::vector<Value> outputs_;   // a stateless query's output row
+  std::vector<Value> agg_args_;  // the aggregates' distinct arguments for the current record
   Arena arena_;
   std::string scratch_;  // window start (8 bytes) + encoded group key
   std::unordered_map<std::string, char*, Hash, std::equal_to<>> groups_;

@@ -85,6 +85,27 @@ std::vector<proto::AggregateCall> AllCalls() {
           Agg(proto::AGG_SUM, TYPE_BIGINT, &plus, "SUM(i + 1)")};
 }
 
+TEST_CASE("aggregates with the same argument evaluate it once and update like Update", "[unit]") {
+  // AllCalls' arguments: n (COUNT, AVG), i (SUM, MIN), d (SUM, MAX, AVG), s (MIN, MAX, the two
+  // distinct counts) and i + 1: five distinct ones.
+  auto set = MakeSet(AllCalls());
+  CHECK(set->arg_count() == 5);
+  std::vector<std::string> store;
+  const auto rows = MakeRows(500, 7, &store);
+  State by_update(set.get()), once_a(set.get()), once_b(set.get());
+  Arena arena;
+  std::vector<Value> args(set->arg_count());
+  for (const auto& r : rows) {
+    set->Update(by_update.data(), r.data(), &arena);
+    set->EvalArgs(r.data(), &arena, args.data());
+    set->UpdateArgs(once_a.data(), args.data());  // one evaluation, two states (a HOP record)
+    set->UpdateArgs(once_b.data(), args.data());
+    arena.Reset();
+  }
+  CHECK(once_a.Bytes() == by_update.Bytes());
+  CHECK(once_b.Bytes() == by_update.Bytes());
+}
+
 TEST_CASE("aggregates over one pass give the expected values", "[unit]") {
   auto set = MakeSet(AllCalls());
   REQUIRE(set->size() == 13);

@@ -21,6 +21,8 @@ TEST_CASE("known --conf keys set the job spec's fields", "[unit]") {
   REQUIRE(ApplyConf("spate.source.stall-timeout=2m", &spec).ok());
   REQUIRE(ApplyConf("spate.task.timeout=30s", &spec).ok());
   REQUIRE(ApplyConf("spate.kafka.fetch.max.bytes=1048576", &spec).ok());
+  REQUIRE(ApplyConf("spate.job.engine=sql", &spec).ok());
+  REQUIRE(ApplyConf("spate.job.engine=compiled", &spec).ok());
   // Every --conf is kept as given, for the executors.
   CHECK(spec.conf().at("spate.source.prefilter") == "false");
   CHECK(spec.conf().at("spate.kafka.fetch.max.bytes") == "1048576");

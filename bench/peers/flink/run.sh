@@ -1,9 +1,15 @@
 #!/usr/bin/env bash
 # Builds (once) and runs the Flink 2.2.1 peer of the crash detector over a Kafka topic, in one
-# JVM (local MiniCluster, addresses bound to 127.0.0.1).
+# JVM (local MiniCluster, addresses bound to 127.0.0.1); or, with --sql-file, a SQL script on
+# Flink SQL (spate.peers.SqlRunner: a streaming TableEnvironment, the script's own source and sink).
 #
 # Usage: bench/peers/flink/run.sh --bootstrap B --topic T --out DIR [--parallelism 2]
 #                                 [--prefilter] [--watermark-ms 10000] [--idleness-ms 0]
+#        bench/peers/flink/run.sh --sql-file FILE --out DIR [--records N] [--parallelism 2]
+#                                 [--mode streaming|batch]
+#
+# With --sql-file the script runs as it is (placeholders already filled); its rows go where its
+# sink table says, DIR gets flink.log and summary.txt, and records=N in the summary is --records.
 #
 # Build: Maven into ${SPATE_CACHE_DIR:-~/.cache/spate}/peers/flink/ (target/ and classpath.txt),
 # never into the repository; rebuilt when pom.xml or a source file is newer than the jar.
@@ -18,19 +24,21 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${SPATE_CACHE_DIR:-$HOME/.cache/spate}/peers/flink"
 
-bootstrap="" topic="" out=""
+bootstrap="" topic="" out="" sql_file=""
 passthrough=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --bootstrap) bootstrap="$2"; shift 2 ;;
     --topic) topic="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --sql-file) sql_file="$2"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
     *) passthrough+=("$1"); shift ;;
   esac
 done
-[ -n "$bootstrap" ] && [ -n "$topic" ] && [ -n "$out" ] ||
-  { echo "usage: $0 --bootstrap B --topic T --out DIR [--parallelism 2] [--prefilter]" >&2; exit 2; }
+[ -n "$out" ] && { [ -n "$sql_file" ] || { [ -n "$bootstrap" ] && [ -n "$topic" ]; }; } ||
+  { echo "usage: $0 --bootstrap B --topic T --out DIR [--parallelism 2] [--prefilter]" >&2
+    echo "       $0 --sql-file FILE --out DIR [--records N] [--parallelism 2]" >&2; exit 2; }
 mkdir -p "$out" "$cache"
 out="$(cd "$out" && pwd)"
 
@@ -54,10 +62,13 @@ for p in java.base/java.lang java.base/java.util java.base/java.lang.reflect jav
 done
 t0=$(date +%s.%N)
 set +e
+if [ -n "$sql_file" ]; then
+  job=(spate.peers.SqlRunner --sql-file "$sql_file")
+else
+  job=(spate.peers.CrashDetector --bootstrap "$bootstrap" --topic "$topic" --output "$out/rows.jsonl")
+fi
 java -Xmx"${FLINK_PEER_HEAP:-2g}" "${opens[@]}" -cp "$jar:$(cat "$cache/classpath.txt")" \
-  spate.peers.CrashDetector --bootstrap "$bootstrap" --topic "$topic" \
-  --output "$out/rows.jsonl" ${passthrough[@]+"${passthrough[@]}"} \
-  2>"$out/flink.log" >"$out/stdout.txt"
+  "${job[@]}" ${passthrough[@]+"${passthrough[@]}"} 2>"$out/flink.log" >"$out/stdout.txt"
 rc=$?
 set -e
 t1=$(date +%s.%N)

@@ -18,6 +18,12 @@ and append mode Spark never emits the windows that end after its final watermark
 event time that reached withWatermark, minus the delay); the summary prints that watermark so
 rows can be compared with the oracle restricted to the windows Spark could emit.
 
+--query severity-stats runs instead the DataFrame form of bench/sql/severity-stats.sql (the SQL
+benchmark's non-selective query, bench/sql.sh): every record, withWatermark(event_time, 10 s),
+groupBy(window(event_time, '10 seconds', '5 seconds'), severity) with count, sum / min / max of
+char_length(content) and of timestamp % 1000, and their averages truncated toward zero as Flink's
+AVG over integers is (sum div count), in the columns of that script's sink table.
+
 Needs pyspark==4.0.0 and the four jars bench/peers/spark/setup.sh fetches (--jars DIR). Usually
 started by bench/peers/spark/run.sh. Prints, as its last lines:
 
@@ -70,6 +76,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--severities", default="High,Critical")
     p.add_argument("--state-store", choices=["hdfs", "rocksdb"], default="hdfs")
     p.add_argument("--starting-offsets", default="earliest")
+    p.add_argument("--query", choices=["crash-detector", "severity-stats"],
+                   default="crash-detector")
     return p.parse_args()
 
 
@@ -96,6 +104,74 @@ def jvm_peak_rss_mb(spark) -> float | None:
     return None
 
 
+def crash_detector(source, args):
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    schema = StructType([
+        StructField("timestamp", LongType()),
+        StructField("severity", StringType()),
+        StructField("user_id", StringType()),
+        StructField("content", StringType()),
+    ])
+    severities = [s.strip().lower() for s in args.severities.split(",") if s.strip()]
+    return (
+        source
+        .select(F.from_json(F.col("value").cast("string"), schema).alias("r"))
+        .select("r.*")
+        .where(F.col("timestamp").isNotNull() & F.col("user_id").isNotNull())
+        .where(F.lower(F.col("severity")).isin(severities))
+        .where(F.lower(F.col("content")).contains(args.keyword.lower()))
+        .select(F.timestamp_millis(F.col("timestamp")).alias("event_time"), "user_id")
+        .withWatermark("event_time", args.watermark)
+        .groupBy(F.window("event_time", args.window), F.col("user_id"))
+        .count()
+        .where(F.col("count") > args.threshold)
+        .select(
+            F.date_format("window.start", "yyyy-MM-dd HH:mm:ss").alias("window_start"),
+            F.date_format("window.end", "yyyy-MM-dd HH:mm:ss").alias("window_end"),
+            F.col("user_id"),
+            F.col("count").alias("crash_count"),
+        )
+    )
+
+
+def severity_stats(source, args):
+    from pyspark.sql import functions as F
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    schema = StructType([
+        StructField("timestamp", LongType()),
+        StructField("severity", StringType()),
+        StructField("content", StringType()),
+    ])
+
+    def avg_int(total, n):  # Flink's AVG over integers: truncated toward zero; NULL when empty
+        return F.when(F.col(n) > 0, F.expr(f"{total} div {n}"))
+
+    return (
+        source
+        .select(F.from_json(F.col("value").cast("string"), schema).alias("r"))
+        .select("r.*")
+        .where(F.col("timestamp").isNotNull())
+        .select(F.timestamp_millis(F.col("timestamp")).alias("event_time"), "severity",
+                F.char_length("content").alias("chars"), (F.col("timestamp") % 1000).alias("ms"))
+        .withWatermark("event_time", args.watermark)
+        .groupBy(F.window("event_time", "10 seconds", "5 seconds"), F.col("severity"))
+        .agg(F.count(F.lit(1)).alias("records"), F.sum("chars").alias("content_chars"),
+             F.min("chars").alias("min_chars"), F.max("chars").alias("max_chars"),
+             F.count("chars").alias("n_chars"), F.min("ms").alias("min_ms"),
+             F.max("ms").alias("max_ms"), F.sum("ms").alias("sum_ms"), F.count("ms").alias("n_ms"))
+        .select(
+            F.date_format("window.start", "yyyy-MM-dd HH:mm:ss").alias("window_start"),
+            F.date_format("window.end", "yyyy-MM-dd HH:mm:ss").alias("window_end"),
+            "severity", "records", "content_chars", "min_chars", "max_chars",
+            avg_int("content_chars", "n_chars").alias("avg_chars"), "min_ms", "max_ms",
+            avg_int("sum_ms", "n_ms").alias("avg_ms"),
+        )
+    )
+
+
 def main() -> int:
     args = parse_args()
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -105,11 +181,9 @@ def main() -> int:
         return 2
 
     from pyspark.sql import SparkSession
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import LongType, StringType, StructField, StructType
 
     builder = (
-        SparkSession.builder.appName("spark-crash-detector")
+        SparkSession.builder.appName(f"spark-{args.query}")
         .master(args.master)
         .config("spark.jars", ",".join(jars))
         .config("spark.driver.memory", args.driver_memory)
@@ -130,12 +204,6 @@ def main() -> int:
     spark.sparkContext.setLogLevel("WARN")
     t_session = time.monotonic()
 
-    schema = StructType([
-        StructField("timestamp", LongType()),
-        StructField("severity", StringType()),
-        StructField("user_id", StringType()),
-        StructField("content", StringType()),
-    ])
     reader = (
         spark.readStream.format("kafka")
         .option("kafka.bootstrap.servers", args.bootstrap)
@@ -145,26 +213,10 @@ def main() -> int:
     )
     if args.max_offsets_per_trigger > 0:
         reader = reader.option("maxOffsetsPerTrigger", str(args.max_offsets_per_trigger))
-    severities = [s.strip().lower() for s in args.severities.split(",") if s.strip()]
-    rows = (
-        reader.load()
-        .select(F.from_json(F.col("value").cast("string"), schema).alias("r"))
-        .select("r.*")
-        .where(F.col("timestamp").isNotNull() & F.col("user_id").isNotNull())
-        .where(F.lower(F.col("severity")).isin(severities))
-        .where(F.lower(F.col("content")).contains(args.keyword.lower()))
-        .select(F.timestamp_millis(F.col("timestamp")).alias("event_time"), "user_id")
-        .withWatermark("event_time", args.watermark)
-        .groupBy(F.window("event_time", args.window), F.col("user_id"))
-        .count()
-        .where(F.col("count") > args.threshold)
-        .select(
-            F.date_format("window.start", "yyyy-MM-dd HH:mm:ss").alias("window_start"),
-            F.date_format("window.end", "yyyy-MM-dd HH:mm:ss").alias("window_end"),
-            F.col("user_id"),
-            F.col("count").alias("crash_count"),
-        )
-    )
+    if args.query == "severity-stats":
+        rows = severity_stats(reader.load(), args)
+    else:
+        rows = crash_detector(reader.load(), args)
     writer = (
         rows.writeStream.format("json")
         .outputMode("append")
