@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/text.h"
+
 namespace spate::sql {
 namespace {
 
@@ -75,6 +77,15 @@ std::string Token::Describe() const {
 }
 
 Result<std::vector<Token>> Tokenize(std::string_view script) {
+  // Names and strings end up in the plan's proto strings, which must be UTF-8 (a plan with other
+  // bytes does not serialize): reject them here, where the error can say where they are.
+  for (Cursor v(script); !v.done();) {
+    const size_t n = Utf8SequenceLength(script.substr(v.index()));
+    if (n == 0) {
+      return ErrorAt(v.pos(), "byte '" + Printable(v.peek()) + "' is not UTF-8 (a script is UTF-8 text)");
+    }
+    for (size_t i = 0; i < n; ++i) v.advance();
+  }
   std::vector<Token> out;
   Cursor c(script);
   while (true) {
