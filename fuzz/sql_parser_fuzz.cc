@@ -55,7 +55,6 @@ std::string JsonString(std::string_view s) {
 }
 
 std::string LeafFor(const spate::proto::DataType& type, int variant) {
-  using spate::proto::TypeKind;
   switch (type.kind()) {
     case spate::proto::TYPE_BOOLEAN:
       return variant % 2 == 0 ? "true" : "false";

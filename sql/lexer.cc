@@ -82,7 +82,8 @@ Result<std::vector<Token>> Tokenize(std::string_view script) {
   for (Cursor v(script); !v.done();) {
     const size_t n = Utf8SequenceLength(script.substr(v.index()));
     if (n == 0) {
-      return ErrorAt(v.pos(), "byte '" + Printable(v.peek()) + "' is not UTF-8 (a script is UTF-8 text)");
+      return ErrorAt(v.pos(),
+                     "byte '" + Printable(v.peek()) + "' is not UTF-8 (a script is UTF-8 text)");
     }
     for (size_t i = 0; i < n; ++i) v.advance();
   }

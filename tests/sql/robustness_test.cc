@@ -17,8 +17,8 @@ using testing::PlanError;
 TEST_CASE("a script that is not UTF-8 is an error at the first bad byte", "[unit]") {
   CHECK(PlanError("SELECT\n  1 AS `n\xff`") ==
         "line 2, column 10: byte '\\xFF' is not UTF-8 (a script is UTF-8 text)");
-  CHECK(ErrorOverLogs("SELECT user_id FROM logs WHERE content = 'caf\xc3'").find(
-            "byte '\\xC3' is not UTF-8") != std::string::npos);
+  CHECK(ErrorOverLogs("SELECT user_id FROM logs WHERE content = 'caf\xc3'")
+            .find("byte '\\xC3' is not UTF-8") != std::string::npos);
   // Overlong forms and surrogates are not UTF-8 either; comments are checked too.
   CHECK(PlanError("-- \xc0\xaf\nSELECT 1").rfind("line 1, column 4: ", 0) == 0);
   CHECK(PlanError("SELECT 'x\xed\xa0\x80'").rfind("line 1, column 10: ", 0) == 0);
