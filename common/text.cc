@@ -118,6 +118,13 @@ size_t Utf8SequenceLength(std::string_view s) {
   return n;
 }
 
+std::string_view Utf8Prefix(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t n = max_bytes;
+  while (n > 0 && (static_cast<uint8_t>(s[n]) & 0xc0) == 0x80) --n;
+  return s.substr(0, n);
+}
+
 std::string EscapeForDisplay(std::string_view bytes, bool* escaped) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;

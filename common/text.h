@@ -34,6 +34,11 @@ std::string EscapeForDisplay(std::string_view bytes, bool* escaped = nullptr);
 /// there is none or `s` is empty. Pure; thread-safe.
 size_t Utf8SequenceLength(std::string_view s);
 
+/// The longest prefix of `s` of at most `max_bytes` bytes that does not end inside a UTF-8
+/// sequence (it backs off over continuation bytes), for cutting text short without breaking a
+/// character. Pure; thread-safe.
+std::string_view Utf8Prefix(std::string_view s, size_t max_bytes);
+
 /// ASCII lower-case of one byte; other bytes unchanged.
 constexpr char AsciiToLower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/text.h"
 #include "exec/partial.h"
 #include "exec/query.h"
 #include "proto/plan.pb.h"
@@ -24,6 +25,15 @@
 namespace {
 
 using spate::proto::QueryPlan;
+
+bool IsUtf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = spate::Utf8SequenceLength(s.substr(i));
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
 
 [[noreturn]] void Fail(const char* what, const std::string& detail) {
   std::fprintf(stderr, "sql_parser_fuzz: %s: %s\n", what, detail.c_str());
@@ -143,16 +153,26 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The first byte's low bit: with or without a default broker (the option then required).
   if (size > 0 && (data[0] & 1)) options.default_bootstrap = "127.0.0.1:19092";
   auto plan = spate::sql::PlanScript(script, options);
+  // SPATE_FUZZ_VERBOSE=1 (replaying one input): what PlanScript answered.
+  static const bool verbose = std::getenv("SPATE_FUZZ_VERBOSE") != nullptr;
+  if (verbose) {
+    std::fprintf(stderr, "PlanScript: %s\n",
+                 plan.ok() ? ("plan: " + spate::sql::DescribePlan(*plan)).c_str()
+                           : plan.status().ToString().c_str());
+  }
   if (!plan.ok()) {
     const spate::Status& s = plan.status();
     if (s.code() != spate::StatusCode::kInvalidArgument || s.message().rfind("line ", 0) != 0) {
       Fail("an error that is not InvalidArgument at a position", s.ToString());
     }
+    // Errors reach terminals, logs and the master's JSON API.
+    if (!IsUtf8(s.message())) Fail("an error message that is not UTF-8", s.ToString());
     return 0;
   }
   const std::string explained = spate::sql::ExplainPlan(*plan);
   const std::string described = spate::sql::DescribePlan(*plan);
   if (explained.empty()) Fail("ExplainPlan", "empty");
+  if (!IsUtf8(explained) || !IsUtf8(described)) Fail("ExplainPlan or DescribePlan", "not UTF-8");
   // The plan travels to workers as bytes: it must come back the same.
   std::string bytes;
   if (!plan->SerializeToString(&bytes)) Fail("SerializeToString", described);

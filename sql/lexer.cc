@@ -68,11 +68,11 @@ std::string Token::Describe() const {
     case TokenKind::kEnd:
       return "end of script";
     case TokenKind::kString:
-      return "string '" + text.substr(0, 40) + (text.size() > 40 ? "..." : "") + "'";
+      return "string '" + std::string(Utf8Prefix(text, 40)) + (text.size() > 40 ? "..." : "") + "'";
     case TokenKind::kQuotedIdentifier:
-      return "'`" + text.substr(0, 40) + "`'";
+      return "'`" + std::string(Utf8Prefix(text, 40)) + "`'";
     default:
-      return "'" + text.substr(0, 40) + "'";
+      return "'" + std::string(Utf8Prefix(text, 40)) + "'";
   }
 }
 

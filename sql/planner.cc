@@ -15,6 +15,13 @@ namespace {
 // Views and subqueries nest at most this deep in one FROM.
 constexpr int kMaxRelationDepth = 16;
 
+// A window offset (any int64 ms) as the equivalent one in [0, step): windows start at
+// offset + k * step. Without overflow where step is beyond half the int64 range.
+int64_t OffsetInStep(int64_t offset, int64_t step) {
+  const int64_t r = offset % step;
+  return r < 0 ? r + step : r;
+}
+
 const char* WindowName(TableRef::Kind k) {
   switch (k) {
     case TableRef::Kind::kTumble:
@@ -236,8 +243,7 @@ Result<proto::QueryPlan> QueryPlanner::Plan(const SelectStmt& q, const Table* si
                        "the offset must be an interval such as INTERVAL '1' SECOND");
       }
       SPATE_ASSIGN_OR_RETURN(int64_t offset, IntervalMs(from.offset->literal, from.offset->pos));
-      const int64_t step = window.slide_ms();
-      window.set_offset_ms(((offset % step) + step) % step);
+      window.set_offset_ms(OffsetInStep(offset, window.slide_ms()));
     }
   } else if (spark_window != nullptr) {
     const AstExpr& w = *spark_window;
@@ -277,7 +283,7 @@ Result<proto::QueryPlan> QueryPlanner::Plan(const SelectStmt& q, const Table* si
       } else {
         return ErrorAt(s.start, "the start time must be a duration such as '1 second'");
       }
-      window.set_offset_ms(((start % slide) + slide) % slide);
+      window.set_offset_ms(OffsetInStep(start, slide));
     }
     window_names = AggregateState::WindowNames::kSpark;
   }

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "common/text.h"
 #include "tests/sql/test_util.h"
 
 namespace spate::sql {
@@ -30,6 +31,65 @@ TEST_CASE("a script that is not UTF-8 is an error at the first bad byte", "[unit
   proto::QueryPlan back;
   REQUIRE(back.ParseFromString(bytes));
   CHECK(back.outputs(0).name() == "usuário");
+}
+
+// DescribePlan cuts its line at 240 bytes and error messages quote 40 bytes of a token: both
+// cut through a multi-byte character, and the plan's description no longer parsed back.
+TEST_CASE("text cut short for descriptions and error messages stays UTF-8", "[unit]") {
+  std::string run;
+  for (int i = 0; i < 12; ++i) run += "é";
+  for (int pad = 0; pad < 3; ++pad) {  // one of these cuts inside an é
+    std::string names = "user_id AS `" + std::string(static_cast<size_t>(pad + 1), 'u') + "`";
+    for (int i = 0; i < 20; ++i) names += ", content AS `" + run + std::to_string(i) + "`";
+    const proto::QueryPlan plan = MustPlanOverLogs("SELECT " + names + " FROM logs");
+    const std::string& d = plan.description();
+    INFO(d);
+    REQUIRE(d.size() > 200);
+    CHECK(d.size() <= 240);
+    CHECK(d.substr(d.size() - 3) == "...");
+    CHECK(EscapeForDisplay(d) == d);  // nothing to escape: well-formed UTF-8
+    std::string bytes;
+    REQUIRE(plan.SerializeToString(&bytes));
+    proto::QueryPlan back;
+    REQUIRE(back.ParseFromString(bytes));
+    CHECK(back.description() == d);
+  }
+
+  std::string accents;
+  for (int i = 0; i < 30; ++i) accents += "é";
+  for (const std::string lead : {"x", "xy"}) {  // the cut at 40 bytes falls inside an é once
+    const std::string e = PlanError("SELECT 1 '" + lead + accents + "'");
+    INFO(e);
+    CHECK(e.find("string '" + lead) != std::string::npos);
+    CHECK(EscapeForDisplay(e) == e);
+  }
+}
+
+// The offset was normalized as ((offset % step) + step) % step, which overflows int64 when the
+// step is beyond half its range.
+TEST_CASE("a window offset is normalized into [0, step) even for huge windows", "[unit]") {
+  const proto::QueryPlan tumble = MustPlanOverLogs(
+      "SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(rt), "
+      "INTERVAL '9000000000000000' SECOND, INTERVAL '8000000000000000' SECOND)) "
+      "GROUP BY window_start, window_end");
+  CHECK(tumble.window().size_ms() == 9'000'000'000'000'000'000);
+  CHECK(tumble.window().offset_ms() == 8'000'000'000'000'000'000);
+  const proto::QueryPlan negative = MustPlanOverLogs(
+      "SELECT window_start, COUNT(*) AS n FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(rt), "
+      "INTERVAL '10' SECOND, INTERVAL '-3' SECOND)) GROUP BY window_start, window_end");
+  CHECK(negative.window().offset_ms() == 7000);
+}
+
+TEST_CASE("Utf8Prefix never ends inside a character", "[unit]") {
+  CHECK(Utf8Prefix("abc", 5) == "abc");
+  CHECK(Utf8Prefix("abc", 2) == "ab");
+  CHECK(Utf8Prefix("a\xc3\xa9"
+                   "b",
+                   2) == "a");
+  CHECK(Utf8Prefix("a\xc3\xa9"
+                   "b",
+                   3) == "a\xc3\xa9");
+  CHECK(Utf8Prefix("\xf0\x9f\x98\x80", 3).empty());
 }
 
 }  // namespace
