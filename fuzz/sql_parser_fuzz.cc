@@ -4,6 +4,7 @@
 // A plan it accepts must also be explainable and serializable, and must compile and run in
 // exec (errors a user can make are found before anything runs): CompiledQuery::Make succeeds,
 // and stage 1 and the finalizer process a few records made to the plan's source columns.
+// An input that starts with a NUL byte is instead a shipped job's flags (see RunJob).
 //
 //   sql_parser_fuzz [corpus_dir] -dict=fuzz/sql.dict -max_len=8192
 #include <cstddef>
@@ -19,6 +20,7 @@
 #include "common/text.h"
 #include "exec/partial.h"
 #include "exec/query.h"
+#include "jobs/registry.h"
 #include "proto/plan.pb.h"
 #include "sql/sql.h"
 
@@ -145,10 +147,48 @@ void RunPlan(const QueryPlan& plan) {
   }
 }
 
+// The shipped jobs' flags: "\0job\0sink\0arg\0arg..." renders jobs/<job>.sql as spate-submit
+// does (RenderJobSql). Flags it accepts must make a script that plans: a bad flag is an error
+// about that flag, never a SQL error in a template the user did not write.
+void RunJob(std::string_view input) {
+  std::vector<std::string> parts;
+  for (size_t from = 1; from <= input.size();) {
+    size_t end = input.find('\0', from);
+    if (end == std::string_view::npos) end = input.size();
+    parts.emplace_back(input.substr(from, end - from));
+    from = end + 1;
+  }
+  if (parts.size() < 2) return;
+  spate::jobs::JobSources sources;
+  sources.bootstrap = "127.0.0.1:19092";
+  sources.topic = "logs";
+  sources.starting_offsets = "earliest";
+  sources.sink = parts[1];
+  const std::vector<std::string> args(parts.begin() + 2, parts.end());
+  auto sql = spate::jobs::RenderJobSql(parts[0], args, sources);
+  auto plan = sql.ok() ? spate::sql::PlanScript(*sql) : sql.status();
+  if (std::getenv("SPATE_FUZZ_VERBOSE") != nullptr) {
+    std::fprintf(stderr, "RenderJobSql + PlanScript: %s\n",
+                 plan.ok() ? ("plan: " + spate::sql::DescribePlan(*plan)).c_str()
+                           : plan.status().ToString().c_str());
+  }
+  if (!sql.ok()) return;
+  if (!plan.ok()) {
+    if (!IsUtf8(input)) return;  // bytes that no terminal passes as flags
+    Fail("job flags that RenderJobSql accepts make a script that does not plan",
+         plan.status().ToString());
+  }
+  RunPlan(*plan);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view script(reinterpret_cast<const char*>(data), size);
+  if (size > 0 && data[0] == 0) {
+    RunJob(script);
+    return 0;
+  }
   spate::sql::PlanOptions options;
   // The first byte's low bit: with or without a default broker (the option then required).
   if (size > 0 && (data[0] & 1)) options.default_bootstrap = "127.0.0.1:19092";

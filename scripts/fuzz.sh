@@ -36,7 +36,7 @@ echo "fuzz.sh: building ${targets[*]} in $build"
 cmake --build "$build" --target "${targets[@]}" -- -j"${SPATE_BUILD_JOBS:-$(nproc)}" >/dev/null
 
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/spate-fuzz.XXXXXX")
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=1}"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 failed=()
 for t in "${targets[@]}"; do

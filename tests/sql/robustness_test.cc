@@ -80,6 +80,26 @@ TEST_CASE("a window offset is normalized into [0, step) even for huge windows", 
   CHECK(negative.window().offset_ms() == 7000);
 }
 
+// The front end checked REGEXP literals only for brackets and parentheses; RE2 refused some of
+// what passed ('[z-a]', a bad repetition) when the workers compiled the plan, after the job had
+// been accepted.
+TEST_CASE("a REGEXP literal that RE2 refuses is an error at planning, where it is", "[unit]") {
+  const std::string e =
+      ErrorOverLogs("SELECT user_id FROM logs WHERE REGEXP_LIKE(content, '[z-a]')");
+  INFO(e);
+  CHECK(e.rfind("line 8, column 53: bad regular expression: ", 0) == 0);
+  CHECK(ErrorOverLogs("SELECT user_id FROM logs WHERE content REGEXP 'a**'")
+            .find("bad regular expression") != std::string::npos);
+  CHECK(ErrorOverLogs(std::string("SELECT user_id FROM logs WHERE content REGEXP '[a-") + '\0' +
+                      "z]'")
+            .find("bad regular expression") != std::string::npos);
+  CHECK(ErrorOverLogs("SELECT user_id FROM logs WHERE content REGEXP 'x{2,1}'")
+            .find("bad regular expression") != std::string::npos);
+  // What RE2 takes still plans, and patterns computed per record are not checked here.
+  MustPlanOverLogs("SELECT user_id FROM logs WHERE REGEXP_LIKE(content, '^[A-Z][a-z]+ (x|y)?$')");
+  MustPlanOverLogs("SELECT user_id FROM logs WHERE REGEXP_LIKE(content, user_id)");
+}
+
 TEST_CASE("Utf8Prefix never ends inside a character", "[unit]") {
   CHECK(Utf8Prefix("abc", 5) == "abc");
   CHECK(Utf8Prefix("abc", 2) == "ab");
