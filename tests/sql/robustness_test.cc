@@ -100,6 +100,22 @@ TEST_CASE("a REGEXP literal that RE2 refuses is an error at planning, where it i
   MustPlanOverLogs("SELECT user_id FROM logs WHERE REGEXP_LIKE(content, user_id)");
 }
 
+// HOP(1 s, 100000000 s) planned, and each record then updated 10^8 window states.
+TEST_CASE("a sliding window may put a record in at most 10000 windows", "[unit]") {
+  const std::string e = ErrorOverLogs(
+      "SELECT window_start, COUNT(*) AS n FROM TABLE(HOP(TABLE logs, DESCRIPTOR(rt), "
+      "INTERVAL '1' SECOND, INTERVAL '100000000' SECOND)) GROUP BY window_start, window_end");
+  INFO(e);
+  CHECK(e.find("puts each record in 100000000 windows (at most 10000)") != std::string::npos);
+  CHECK(ErrorOverLogs("SELECT window.start, COUNT(*) AS n FROM logs "
+                      "GROUP BY window(rt, '3 hours', '1 second')")
+            .find("windows (at most 10000)") != std::string::npos);
+  const proto::QueryPlan day = MustPlanOverLogs(
+      "SELECT window_start, COUNT(*) AS n FROM TABLE(HOP(TABLE logs, DESCRIPTOR(rt), "
+      "INTERVAL '10' SECOND, INTERVAL '1' DAY)) GROUP BY window_start, window_end");
+  CHECK(day.window().size_ms() / day.window().slide_ms() == 8640);
+}
+
 TEST_CASE("Utf8Prefix never ends inside a character", "[unit]") {
   CHECK(Utf8Prefix("abc", 5) == "abc");
   CHECK(Utf8Prefix("abc", 2) == "ab");
