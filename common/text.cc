@@ -91,11 +91,8 @@ bool RawJsonMayContainIgnoreCase(std::string_view raw_json, std::string_view low
   return Search<true>(raw_json, lowercase_needle);
 }
 
-namespace {
-
-// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629, Table 3-7 of the
-// Unicode standard), 0 if there is none.
 size_t Utf8SequenceLength(std::string_view s) {
+  if (s.empty()) return 0;
   const auto b = [&](size_t i) { return static_cast<uint8_t>(s[i]); };
   const uint8_t c = b(0);
   if (c < 0x80) return 1;
@@ -121,7 +118,12 @@ size_t Utf8SequenceLength(std::string_view s) {
   return n;
 }
 
-}  // namespace
+std::string_view Utf8Prefix(std::string_view s, size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  size_t n = max_bytes;
+  while (n > 0 && (static_cast<uint8_t>(s[n]) & 0xc0) == 0x80) --n;
+  return s.substr(0, n);
+}
 
 std::string EscapeForDisplay(std::string_view bytes, bool* escaped) {
   static constexpr char kHex[] = "0123456789abcdef";

@@ -1,6 +1,7 @@
 // Byte-level text helpers for the engine's hot path (raw-record pre-filters).
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -27,6 +28,16 @@ bool RawJsonMayContainIgnoreCase(std::string_view raw_json, std::string_view low
 /// says whether any byte was rewritten, which tells a literal "\xff" from an escaped byte.
 /// Pure; thread-safe.
 std::string EscapeForDisplay(std::string_view bytes, bool* escaped = nullptr);
+
+/// Length of the well-formed UTF-8 sequence at the start of `s` (RFC 3629, Table 3-7 of the
+/// Unicode standard: no overlongs, surrogates or code points beyond U+10FFFF), 1 to 4; 0 when
+/// there is none or `s` is empty. Pure; thread-safe.
+size_t Utf8SequenceLength(std::string_view s);
+
+/// The longest prefix of `s` of at most `max_bytes` bytes that does not end inside a UTF-8
+/// sequence (it backs off over continuation bytes), for cutting text short without breaking a
+/// character. Pure; thread-safe.
+std::string_view Utf8Prefix(std::string_view s, size_t max_bytes);
 
 /// ASCII lower-case of one byte; other bytes unchanged.
 constexpr char AsciiToLower(char c) {

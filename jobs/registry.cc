@@ -7,6 +7,7 @@
 #include <map>
 
 #include "common/config.h"
+#include "common/kafka_util.h"
 #include "jobs/templates.h"
 
 namespace spate::jobs {
@@ -177,11 +178,19 @@ Result<std::string> Render(const KeywordCountJob& job, std::string_view tmpl,
     return Status::InvalidArgument("--starting-offsets must be earliest or latest, not '" +
                                    src.starting_offsets + "'");
   }
+  // Sources go into the template's table options: check them here, so that a bad one is an
+  // error about the flag, not about a line of a template the user never wrote.
+  if (Status topic = ValidateTopicName(src.topic); !topic.ok()) {
+    return Status::InvalidArgument("invalid --topic '" + src.topic + "': " + topic.message());
+  }
   std::string sink;
   if (src.sink.rfind("file:", 0) == 0) {
     sink = "'connector' = 'filesystem', 'path' = '" + QuoteBody(src.sink.substr(5)) +
            "', 'format' = 'json'";
   } else if (src.sink.rfind("kafka:", 0) == 0) {
+    if (Status topic = ValidateTopicName(src.sink.substr(6)); !topic.ok()) {
+      return Status::InvalidArgument("invalid sink '" + src.sink + "': " + topic.message());
+    }
     sink = "'connector' = 'kafka', 'topic' = '" + QuoteBody(src.sink.substr(6)) +
            "', 'properties.bootstrap.servers' = '" + QuoteBody(src.bootstrap) +
            "', 'format' = 'json'";

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds, starts a real Kafka broker,
-# runs every test with ctest, stops the broker. Exits non-zero on any failure.
+# runs every test with ctest, stops the broker, then the compose test and a short fuzz run.
+# Exits non-zero on any failure.
 # Usage: scripts/test.sh [ctest arguments...]   e.g. scripts/test.sh -L unit
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,7 +36,17 @@ if [ "${SPATE_SKIP_COMPOSE:-0}" = 1 ]; then
 else
   SPATE_BIN="$root/build/bin" deploy/compose-test.sh || compose_rc=$?
 fi
-if [ "$ctest_rc" -ne 0 ] || [ "$compose_rc" -ne 0 ]; then
-  echo "test.sh: failed (ctest exit $ctest_rc, compose test exit $compose_rc)" >&2
+
+# A short fuzz run of the parsers (scripts/fuzz.sh, fuzz/README.md): its own clang build in
+# build-fuzz/, 20 s per target. SPATE_FUZZ_SECONDS changes that; SPATE_SKIP_FUZZ=1 skips it.
+fuzz_rc=0
+if [ "${SPATE_SKIP_FUZZ:-0}" = 1 ]; then
+  echo "test.sh: fuzz run skipped (SPATE_SKIP_FUZZ=1)"
+else
+  scripts/fuzz.sh "${SPATE_FUZZ_SECONDS:-20}" || fuzz_rc=$?
+fi
+if [ "$ctest_rc" -ne 0 ] || [ "$compose_rc" -ne 0 ] || [ "$fuzz_rc" -ne 0 ]; then
+  echo "test.sh: failed (ctest exit $ctest_rc, compose test exit $compose_rc," \
+    "fuzz run exit $fuzz_rc)" >&2
   exit 1
 fi

@@ -1,5 +1,7 @@
 #include "sql/binder.h"
 
+#include <re2/re2.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -157,8 +159,10 @@ Status ArgCount(const AstExpr& e, size_t min, size_t max) {
   return ErrorAt(e.pos, e.op + " takes " + want + ", got " + std::to_string(n));
 }
 
-// Checks a regular expression literal enough to fail at planning rather than at run time:
-// not empty, brackets and parentheses closed, no dangling escape. RE2 has the final word.
+// Checks a regular expression literal at planning rather than at run time: the common mistakes
+// in words of our own (empty, brackets and parentheses not closed, a dangling escape), then RE2
+// itself with the options exec compiles it with (exec/expr.cc), so that every pattern the plan
+// holds compiles on the workers.
 Status CheckRegex(const Bound& pattern, Position pos) {
   if (!IsStringLiteral(pattern)) return Status::OK();
   const std::string& p = pattern.expr.literal().string_value();
@@ -184,6 +188,10 @@ Status CheckRegex(const Bound& pattern, Position pos) {
   }
   if (in_class) return ErrorAt(pos, "regular expression has an unclosed '['");
   if (parens > 0) return ErrorAt(pos, "regular expression has an unclosed '('");
+  RE2::Options options;
+  options.set_log_errors(false);
+  const RE2 re(re2::StringPiece(p.data(), p.size()), options);
+  if (!re.ok()) return ErrorAt(pos, "bad regular expression: " + re.error());
   return Status::OK();
 }
 

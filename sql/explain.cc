@@ -1,6 +1,7 @@
 // ExplainPlan and DescribePlan: the plan as people read it.
 #include <string>
 
+#include "common/text.h"
 #include "sql/sql.h"
 #include "sql/types.h"
 
@@ -77,7 +78,7 @@ std::string DescribePlan(const proto::QueryPlan& plan) {
     parts.push_back(s);
   }
   std::string out = Join(parts, ", ");
-  if (out.size() > 240) out = out.substr(0, 237) + "...";
+  if (out.size() > 240) out = std::string(Utf8Prefix(out, 237)) + "...";
   return out;
 }
 

@@ -3,6 +3,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/text.h"
+
 namespace spate::sql {
 namespace {
 
@@ -66,15 +68,25 @@ std::string Token::Describe() const {
     case TokenKind::kEnd:
       return "end of script";
     case TokenKind::kString:
-      return "string '" + text.substr(0, 40) + (text.size() > 40 ? "..." : "") + "'";
+      return "string '" + std::string(Utf8Prefix(text, 40)) + (text.size() > 40 ? "..." : "") + "'";
     case TokenKind::kQuotedIdentifier:
-      return "'`" + text.substr(0, 40) + "`'";
+      return "'`" + std::string(Utf8Prefix(text, 40)) + "`'";
     default:
-      return "'" + text.substr(0, 40) + "'";
+      return "'" + std::string(Utf8Prefix(text, 40)) + "'";
   }
 }
 
 Result<std::vector<Token>> Tokenize(std::string_view script) {
+  // Names and strings end up in the plan's proto strings, which must be UTF-8 (a plan with other
+  // bytes does not serialize): reject them here, where the error can say where they are.
+  for (Cursor v(script); !v.done();) {
+    const size_t n = Utf8SequenceLength(script.substr(v.index()));
+    if (n == 0) {
+      return ErrorAt(v.pos(),
+                     "byte '" + Printable(v.peek()) + "' is not UTF-8 (a script is UTF-8 text)");
+    }
+    for (size_t i = 0; i < n; ++i) v.advance();
+  }
   std::vector<Token> out;
   Cursor c(script);
   while (true) {

@@ -44,8 +44,9 @@ struct Token {
 };
 
 /// Splits `script` into tokens; the last is always kEnd. Skips whitespace, `--` line comments
-/// and `/* */` comments. Errors: an unterminated string, quoted identifier or comment (at its
-/// start) and a character that cannot start a token.
+/// and `/* */` comments. Errors: bytes that are not UTF-8 (at the first), an unterminated
+/// string, quoted identifier or comment (at its start) and a character that cannot start a
+/// token.
 Result<std::vector<Token>> Tokenize(std::string_view script);
 
 }  // namespace spate::sql

@@ -15,6 +15,25 @@ namespace {
 // Views and subqueries nest at most this deep in one FROM.
 constexpr int kMaxRelationDepth = 16;
 
+// A sliding window puts each record in size / slide windows, each a state to update: bounded, so
+// that one query cannot make every record cost a million updates (a day every 10 s is 8640).
+constexpr int64_t kMaxWindowsPerRecord = 10'000;
+
+Status CheckWindowsPerRecord(int64_t size, int64_t slide, Position pos) {
+  if (size / slide <= kMaxWindowsPerRecord) return Status::OK();
+  return ErrorAt(pos, "a window of " + std::to_string(size) + " ms sliding by " +
+                          std::to_string(slide) + " ms puts each record in " +
+                          std::to_string(size / slide) + " windows (at most " +
+                          std::to_string(kMaxWindowsPerRecord) + ")");
+}
+
+// A window offset (any int64 ms) as the equivalent one in [0, step): windows start at
+// offset + k * step. Without overflow where step is beyond half the int64 range.
+int64_t OffsetInStep(int64_t offset, int64_t step) {
+  const int64_t r = offset % step;
+  return r < 0 ? r + step : r;
+}
+
 const char* WindowName(TableRef::Kind k) {
   switch (k) {
     case TableRef::Kind::kTumble:
@@ -222,6 +241,7 @@ Result<proto::QueryPlan> QueryPlanner::Plan(const SelectStmt& q, const Table* si
                                            " ms) must be a multiple of its slide (" +
                                            std::to_string(slide) + " ms)");
       }
+      SPATE_RETURN_IF_ERROR(CheckWindowsPerRecord(size, slide, from.size->pos));
       window.set_size_ms(size);
       window.set_slide_ms(slide);
     } else {
@@ -236,8 +256,7 @@ Result<proto::QueryPlan> QueryPlanner::Plan(const SelectStmt& q, const Table* si
                        "the offset must be an interval such as INTERVAL '1' SECOND");
       }
       SPATE_ASSIGN_OR_RETURN(int64_t offset, IntervalMs(from.offset->literal, from.offset->pos));
-      const int64_t step = window.slide_ms();
-      window.set_offset_ms(((offset % step) + step) % step);
+      window.set_offset_ms(OffsetInStep(offset, window.slide_ms()));
     }
   } else if (spark_window != nullptr) {
     const AstExpr& w = *spark_window;
@@ -264,6 +283,7 @@ Result<proto::QueryPlan> QueryPlanner::Plan(const SelectStmt& q, const Table* si
       return ErrorAt(w.args[1]->pos,
                      "the window duration must be a multiple of the slide duration");
     }
+    SPATE_RETURN_IF_ERROR(CheckWindowsPerRecord(size, slide, w.args[1]->pos));
     window.set_kind(slide == size ? proto::WINDOW_TUMBLE : proto::WINDOW_HOP);
     window.set_size_ms(size);
     window.set_slide_ms(slide);
@@ -277,7 +297,7 @@ Result<proto::QueryPlan> QueryPlanner::Plan(const SelectStmt& q, const Table* si
       } else {
         return ErrorAt(s.start, "the start time must be a duration such as '1 second'");
       }
-      window.set_offset_ms(((start % slide) + slide) % slide);
+      window.set_offset_ms(OffsetInStep(start, slide));
     }
     window_names = AggregateState::WindowNames::kSpark;
   }

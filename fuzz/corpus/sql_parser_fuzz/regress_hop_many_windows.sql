@@ -1,0 +1,2 @@
+CREATE TABLE logs (`timestamp` BIGINT, user_id STRING, rt AS TO_TIMESTAMP_LTZ(`timestamp`, 3), WATERMARK FOR rt AS rt - INTERVAL '5' SECOND) WITH ('connector' = 'kafka', 'topic' = 'logs', 'properties.bootstrap.servers' = 'k:9092', 'format' = 'json');
+SELECT window_start, COUNT(*) AS n FROM TABLE(HOP(TABLE logs, DESCRIPTOR(rt), INTERVAL '1' SECOND, INTERVAL '100000000' SECOND)) GROUP BY window_start, window_end;
