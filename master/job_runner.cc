@@ -579,6 +579,10 @@ spate::Status JobRunner::RunBatches() {
       if (wait > 0 && !Interruptible(std::chrono::milliseconds(wait))) break;
     }
     if (kill_) break;
+    // A lost worker is acted on at once, with data to read or not: an idle job moves the lost
+    // share to other executors, or waits for resources, instead of looking healthy.
+    if (AnyExecutorLost()) SPATE_RETURN_IF_ERROR(EnsureExecutors(next_batch_));
+    if (kill_) break;
     const int64_t trigger_ms = NowMs();
     auto planning_started = std::chrono::steady_clock::now();
     proto::BatchPlan plan;

@@ -815,8 +815,11 @@ TEST_CASE(
     return st.state() == proto::RECOVERING && Contains(st.message(), "waiting for resources");
   };
   for (const auto& job : {killed, kept}) {
+    const bool waits = WaitFor([&] { return waiting(job); }, seconds(30), milliseconds(100));
+    // What the job and the cluster were doing when it did not wait (read after the wait).
+    INFO("job " << job << ": " << cluster.GetJob(job, 0).status().ShortDebugString());
     INFO(cluster.Logs());
-    REQUIRE(WaitFor([&] { return waiting(job); }, seconds(30), milliseconds(100)));
+    REQUIRE(waits);
   }
 
   CommandResult kill = cluster.RunSubmit({"--master", cluster.master_url(), "--kill", killed});
