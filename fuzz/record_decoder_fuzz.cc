@@ -27,7 +27,8 @@ proto::DataType Type(proto::TypeKind kind) {
   return t;
 }
 
-void AddColumn(proto::SourcePlan* s, std::vector<std::string> path, proto::TypeKind kind) {
+void AddColumn(proto::SourcePlan* s, std::vector<std::string> path, proto::TypeKind kind,
+               bool not_null = false) {
   proto::SourceColumn* c = s->add_columns();
   std::string name;
   for (const auto& p : path) {
@@ -37,6 +38,7 @@ void AddColumn(proto::SourcePlan* s, std::vector<std::string> path, proto::TypeK
   }
   c->set_name(name);
   *c->mutable_type() = Type(kind);
+  c->mutable_type()->set_not_null(not_null);
 }
 
 proto::Expr Col(int index, proto::TypeKind kind) {
@@ -93,7 +95,8 @@ struct Fixture {
     AddColumn(&nested, {"b", "d", "t"}, proto::TYPE_TIMESTAMP);
     AddColumn(&nested, {"h"}, proto::TYPE_BIGINT);
     nested.set_fail_on_missing_field(true);
-    // 3: keys that cannot be matched raw (long, quotes, backslashes), one path twice.
+    // 3: keys that cannot be matched raw (long, quotes, backslashes), one path twice, and
+    // NOT NULL columns.
     proto::SourcePlan odd;
     AddColumn(&odd, {"k"}, proto::TYPE_STRING);
     AddColumn(&odd, {"q\"uote"}, proto::TYPE_STRING);
@@ -101,6 +104,9 @@ struct Fixture {
     AddColumn(&odd, {"b\\s", "x"}, proto::TYPE_DOUBLE);
     AddColumn(&odd, {"k"}, proto::TYPE_STRING);
     AddColumn(&odd, {""}, proto::TYPE_BIGINT);
+    // NOT NULL columns, one nested: a null or absent field is malformed.
+    AddColumn(&odd, {"n"}, proto::TYPE_TIMESTAMP, /*not_null=*/true);
+    AddColumn(&odd, {"b\\s", "m"}, proto::TYPE_STRING, /*not_null=*/true);
     for (const auto* plan : {&course, &nested, &odd}) {
       auto d = RowDecoder::Make(*plan);
       if (!d.ok()) std::abort();
@@ -159,7 +165,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size > 0) std::memcpy(copy.get(), data, size);
   const std::string_view json(copy.get(), size);
 
-  Value row[8];
+  Value row[16];
   Arena arena;
   volatile size_t sink = 0;
   for (size_t d = 0; d < f->decoders.size(); ++d) {

@@ -185,6 +185,9 @@ Result<std::string> Render(const KeywordCountJob& job, std::string_view tmpl,
   }
   std::string sink;
   if (src.sink.rfind("file:", 0) == 0) {
+    if (src.sink.size() == 5) {
+      return Status::InvalidArgument("invalid sink 'file:': it names no directory (file:DIR)");
+    }
     sink = "'connector' = 'filesystem', 'path' = '" + QuoteBody(src.sink.substr(5)) +
            "', 'format' = 'json'";
   } else if (src.sink.rfind("kafka:", 0) == 0) {

@@ -207,18 +207,20 @@ TEST_CASE("the pre-filter is the longest contains-needle, lower-cased", "[unit]"
 }
 
 // A topic that is not one Kafka topic name went into the template and failed as
-// "line 30, column 36: 'topic' must name one topic" (found by fuzz/sql_parser_fuzz).
+// "line 30, column 36: 'topic' must name one topic", and "file:" as "'path' must not be empty"
+// (found by fuzz/sql_parser_fuzz).
 TEST_CASE("a shipped job's SQL names the bad --sink or --topic flag, not a template line",
           "[unit]") {
   const JobSources good{"127.0.0.1:19092", "logs", "earliest", "kafka:crashes"};
   auto sql = RenderJobSql("crash-detector", {}, good);
   REQUIRE(sql.ok());
   CHECK(sql->find("'topic' = 'crashes'") != std::string::npos);
-  for (const std::string sink : {"kafka:a;b", "kafka:a b", "kafka:.."}) {
+  for (const std::string sink : {"kafka:a;b", "kafka:a b", "kafka:..", "file:"}) {
     JobSources bad = good;
     bad.sink = sink;
     auto r = RenderJobSql("crash-detector", {}, bad);
     REQUIRE_FALSE(r.ok());
+    INFO(r.status().message());
     CHECK(r.status().code() == StatusCode::kInvalidArgument);
     CHECK(r.status().message().rfind("invalid sink '" + sink + "': ", 0) == 0);
   }
