@@ -21,6 +21,8 @@ fi
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(sql_parser_fuzz record_decoder_fuzz log_record_fuzz)
 build="${SPATE_FUZZ_BUILD_DIR:-build-fuzz}"
+bin="$build/bin"
+[[ "$build" = /* ]] || bin="$root/$build/bin"
 
 if ! command -v clang++ >/dev/null 2>&1; then
   echo "fuzz.sh: clang++ not found (scripts/install-deps.sh installs Debian's clang)" >&2
@@ -54,7 +56,7 @@ for t in "${targets[@]}"; do
     *) args+=(-max_len=4096) ;;
   esac
   rc=0
-  "$root/$build/bin/$t" "${args[@]}" "$dir/corpus" >"$dir/log" 2>&1 || rc=$?
+  "$bin/$t" "${args[@]}" "$dir/corpus" >"$dir/log" 2>&1 || rc=$?
   stats=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$dir/log" | tail -1 || true)
   execs=$(grep -E '^stat::number_of_executed_units' "$dir/log" | awk '{print $2}' || true)
   echo "fuzz.sh: $t: ${seconds}s, ${execs:-?} runs, ${stats:-no final stats}"
