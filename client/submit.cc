@@ -18,9 +18,9 @@
 #include "common/window.h"
 #include "jobs/registry.h"
 #include "master/master.h"
-#include "worker/sink.h"
 #include "proto/spate.grpc.pb.h"
 #include "sql/sql.h"
+#include "worker/sink.h"
 #include "worker/worker.h"
 
 namespace spate::client {

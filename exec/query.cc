@@ -308,8 +308,7 @@ Finalizer::Finalizer(std::shared_ptr<const CompiledQuery> query)
     : query_(std::move(query)), row_(query_->aggregate_width()), out_(query_->outputs().size()) {}
 
 Result<bool> Finalizer::Finish(std::string_view key, int64_t start, int64_t end,
-                               std::string_view state, std::string* json,
-                               std::string* key_text) {
+                               std::string_view state, std::string* json, std::string* key_text) {
   arena_.Reset();
   const size_t nkeys = query_->keys().size();
   const size_t naggs = query_->aggregates()->size();

@@ -318,17 +318,11 @@ spate::Status JobRunner::Admit() {
   // The executors write the sink; a Kafka sink's topic is checked here, to fail at once.
   SPATE_RETURN_IF_ERROR(worker::ValidateSinkSpec(spec_.sink()));
   if (spec_.sink().rfind("kafka:", 0) == 0) {
-    std::string bootstrap = spec_.bootstrap();
-    std::map<std::string, std::string> conf;
-    if (spec_.has_plan()) {
-      const auto& sink = spec_.plan().sink();
-      if (!sink.bootstrap().empty()) bootstrap = sink.bootstrap();
-      conf.insert(sink.properties().begin(), sink.properties().end());
-    }
-    SPATE_ASSIGN_OR_RETURN(auto client, MakeKafkaClient(RD_KAFKA_PRODUCER, bootstrap, conf));
-    SPATE_RETURN_IF_ERROR(PartitionCount(client.get(), spec_.sink().substr(6), 10'000)
-                              .status()
-                              .WithContext("sink"));
+    const worker::SinkOptions sink = worker::SinkOptionsOf(spec_, job_id_);
+    SPATE_ASSIGN_OR_RETURN(auto client,
+                           MakeKafkaClient(RD_KAFKA_PRODUCER, sink.bootstrap, sink.properties));
+    SPATE_RETURN_IF_ERROR(
+        PartitionCount(client.get(), spec_.sink().substr(6), 10'000).status().WithContext("sink"));
   }
   if (resumed_) SetState(proto::RECOVERING, "resuming: waiting for executors");
   while (!kill_) {
@@ -816,7 +810,8 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
   const int64_t sunk_ms = NowMs();
   for (const auto& row : rows) {
     // A stateless query's rows have no window (INT64_MIN).
-    if (row.window_end_ms() != INT64_MIN) min_window_end = std::min(min_window_end, row.window_end_ms());
+    if (row.window_end_ms() != INT64_MIN)
+      min_window_end = std::min(min_window_end, row.window_end_ms());
   }
   const int64_t result_latency_ms =
       min_window_end == INT64_MAX ? -1 : ResultLatency(min_window_end, sunk_ms);

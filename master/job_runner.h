@@ -16,8 +16,8 @@
 #include "jobs/dataflow.h"
 #include "master/cluster.h"
 #include "master/meta_store.h"
-#include "worker/sink.h"
 #include "proto/spate.grpc.pb.h"
+#include "worker/sink.h"
 
 namespace spate::master {
 

@@ -83,9 +83,8 @@ Result<jobs::CompiledPlan> JobPlanOf(const proto::JobSpec& spec) {
   for (const auto& k : p.group_key_names()) keys += (keys.empty() ? "" : ",") + k;
   plan.key_column = keys;
   // The last output column names what is counted (crash_count), as the shipped jobs have it.
-  plan.count_column = p.aggregate() && p.outputs_size() > 0
-                          ? p.outputs(p.outputs_size() - 1).name()
-                          : "";
+  plan.count_column =
+      p.aggregate() && p.outputs_size() > 0 ? p.outputs(p.outputs_size() - 1).name() : "";
   plan.prefilter = p.prefilter();
   plan.description = p.description().empty() ? sql::DescribePlan(p) : p.description();
   return plan;

@@ -69,8 +69,8 @@ void PlanOperations(const proto::QueryPlan& p, nlohmann::json* stage1, nlohmann:
   for (const auto& k : p.group_key_names()) keys += (keys.empty() ? "" : ", ") + k;
   for (const auto& a : p.aggregates()) aggs += (aggs.empty() ? "" : ", ") + a.text();
   const auto& w = p.window();
-  const char* kind = w.kind() == proto::WINDOW_TUMBLE   ? "TUMBLE"
-                     : w.kind() == proto::WINDOW_HOP    ? "HOP"
+  const char* kind = w.kind() == proto::WINDOW_TUMBLE    ? "TUMBLE"
+                     : w.kind() == proto::WINDOW_HOP     ? "HOP"
                      : w.kind() == proto::WINDOW_SESSION ? "SESSION"
                                                          : "no window";
   stage1->push_back(cut(std::string(kind) + ", partial " + aggs));
@@ -470,7 +470,7 @@ json JobDetailJson(const proto::JobStatus& job, const JobTotals& totals, int64_t
   json filters = json::array();
   for (const auto& a : s.job_args()) filters.push_back(a);
   json stage1_ops = {"read offset range", "parse JSON", "filter", "pre-aggregate (window, key)",
-                    "shuffle write"};
+                     "shuffle write"};
   json stage2_ops = {"shuffle read", "merge into window state", "emit windows past the watermark"};
   if (s.has_plan()) PlanOperations(s.plan(), &stage1_ops, &stage2_ops);
   const bool stateless = s.has_plan() && !s.plan().aggregate();

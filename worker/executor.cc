@@ -7,8 +7,8 @@
 
 #include "common/config.h"
 #include "common/rpc.h"
-#include "jobs/registry.h"
 #include "exec/partial.h"
+#include "jobs/registry.h"
 #include "worker/shuffle_codec.h"
 #include "worker/source_task.h"
 
@@ -135,19 +135,11 @@ Executor::Executor(proto::LaunchExecutorRequest request, jobs::CompiledPlan plan
       readers_(std::move(readers)),
       cores_(std::max(1, request.executor().cores())) {
   prefilter_ = ConfOr(spec_, "spate.source.prefilter", "true") != "false";
-  sink_options_.spec = spec_.sink();
-  sink_options_.bootstrap = spec_.bootstrap();
-  if (spec_.has_plan()) {
-    const auto& sink = spec_.plan().sink();
-    if (!sink.bootstrap().empty()) sink_options_.bootstrap = sink.bootstrap();
-    sink_options_.properties.insert(sink.properties().begin(), sink.properties().end());
-    for (const auto& o : spec_.plan().outputs()) sink_options_.schema.columns.push_back(o.name());
-  } else {
+  sink_options_ = SinkOptionsOf(spec_, request.job_id());
+  if (!spec_.has_plan()) {
     sink_options_.schema.key_column = plan_.key_column;
     sink_options_.schema.count_column = plan_.count_column;
   }
-  sink_options_.sink_id =
-      spec_.checkpoint_dir().empty() ? request.job_id() : spec_.checkpoint_dir();
   if (!spec_.checkpoint_dir().empty()) {
     checkpoint_ = std::make_unique<StateCheckpoint>(spec_.checkpoint_dir() + "/state",
                                                     spec_.checkpoint_dir() + "/commits");

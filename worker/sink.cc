@@ -89,8 +89,7 @@ class KafkaSink : public Sink {
         group_(std::move(group)),
         schema_(std::move(schema)) {}
 
-  Status WriteBatch(int64_t batch_id, int32_t,
-                    const std::vector<proto::ResultRow>& rows) override {
+  Status WriteBatch(int64_t batch_id, int32_t, const std::vector<proto::ResultRow>& rows) override {
     SPATE_ASSIGN_OR_RETURN(int64_t written, Marker());
     if (written > batch_id) return Status::OK();  // an earlier attempt committed this batch
     SPATE_RETURN_IF_ERROR(Check(rd_kafka_begin_transaction(producer_.get()), "begin transaction"));
@@ -238,6 +237,20 @@ Status ValidateSinkSpec(const std::string& spec) {
   if (spec.rfind("kafka:", 0) == 0 && spec.size() > 6) return ValidateTopicName(spec.substr(6));
   return Status::InvalidArgument("invalid sink '" + spec +
                                  "' (use console, file:DIR or kafka:TOPIC)");
+}
+
+SinkOptions SinkOptionsOf(const proto::JobSpec& spec, const std::string& job_id) {
+  SinkOptions o;
+  o.spec = spec.sink();
+  o.bootstrap = spec.bootstrap();
+  if (spec.has_plan()) {
+    const auto& sink = spec.plan().sink();
+    if (!sink.bootstrap().empty()) o.bootstrap = sink.bootstrap();
+    o.properties.insert(sink.properties().begin(), sink.properties().end());
+    for (const auto& c : spec.plan().outputs()) o.schema.columns.push_back(c.name());
+  }
+  o.sink_id = spec.checkpoint_dir().empty() ? job_id : spec.checkpoint_dir();
+  return o;
 }
 
 std::string KafkaSinkTransactionalId(const std::string& sink_id, const std::string& topic,

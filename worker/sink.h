@@ -56,6 +56,11 @@ struct SinkOptions {
   std::string sink_id;
 };
 
+/// A job's sink as its spec says: the spec string, the brokers and properties (a SQL sink
+/// table's own, else the job's bootstrap), the output columns of a SQL job, and the sink id (the
+/// checkpoint dir, else the job id). A compiled job's schema names are left to the caller.
+SinkOptions SinkOptionsOf(const proto::JobSpec& spec, const std::string& job_id);
+
 /// "console" (rows are kept for attached clients: nothing to write here), "file:DIR" (one
 /// batch-<batch>-<part>.jsonl per part with rows, made visible by rename), "kafka:TOPIC" (one
 /// transaction per batch and part). InvalidArgument for anything else.

@@ -169,8 +169,8 @@ TEST_CASE("rewriting a batch in the file sink replaces its file", "[unit]") {
   CHECK(ReadFile(out + "/batch-000000000005-00002.jsonl") ==
         RowToJson(Row("user_z", 8), CrashSchema()) + "\n");
   REQUIRE((*sink)->WriteBatch(5, 0, {Row("user_y", 7)}).ok());
-  CHECK(ListDir(out) == std::set<std::string>{"batch-000000000005-00000.jsonl",
-                                              "batch-000000000005-00002.jsonl"});
+  CHECK(ListDir(out) ==
+        std::set<std::string>{"batch-000000000005-00000.jsonl", "batch-000000000005-00002.jsonl"});
 }
 
 TEST_CASE("sink specs other than console, file:DIR and kafka:TOPIC are rejected", "[unit]") {
