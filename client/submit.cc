@@ -226,6 +226,10 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
     if (*ms <= 0) {
       return Status::InvalidArgument(key + " must be a positive duration, not '" + value + "'");
     }
+  } else if (key == "spate.event-time.max-future") {
+    auto ms = ParseDurationMs(value);
+    if (!ms.ok()) return ms.status().WithContext(key);
+    if (*ms < 0) return Status::InvalidArgument(key + " must not be negative, not '" + value + "'");
   } else if (key == "spate.job.engine") {
     if (value != "sql" && value != "compiled") {
       return Status::InvalidArgument("spate.job.engine must be sql or compiled, not '" + value +
@@ -243,7 +247,7 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
         "' (known: spate.sql.shuffle.partitions, spate.key-groups, spate.job.engine, "
         "spate.source.idle-timeout, "
         "spate.source.prefilter, spate.source.stall-timeout, spate.task.timeout, "
-        "spate.checkpoint.snapshot-interval, "
+        "spate.checkpoint.snapshot-interval, spate.event-time.max-future, "
         "spate.kafka.<librdkafka property>)");
   }
   return Status::OK();

@@ -411,6 +411,8 @@ std::string_view MalformedReasonName(MalformedReason r) {
       return "wrong_type";
     case MalformedReason::kBadTimestamp:
       return "bad_timestamp";
+    case MalformedReason::kFutureEventTime:
+      return "future_event_time";
   }
   return "unknown";
 }

@@ -196,6 +196,13 @@ void Stage1::Add(std::string_view value, int64_t offset) {
       return;
     }
     ts = t.i;
+    if (event_time_limit_ms_ != 0 && ts > event_time_limit_ms_) {
+      // Far ahead of the wall clock: it would hold the watermark at its time for good.
+      --stats_.matched;
+      Malformed(MalformedReason::kFutureEventTime, ColumnName(static_cast<size_t>(et)), value,
+                offset);
+      return;
+    }
     if (!stats_.has_event_time) {
       stats_.has_event_time = true;
       stats_.min_event_time_ms = stats_.max_event_time_ms = ts;

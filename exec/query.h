@@ -92,6 +92,10 @@ class Stage1 {
                                               uint32_t shuffle_partitions, bool prefilter);
   ~Stage1();
 
+  /// Records whose event time is later than `limit_ms` are malformed (future_event_time);
+  /// 0: no bound (the default).
+  void set_event_time_limit(int64_t limit_ms) { event_time_limit_ms_ = limit_ms; }
+
   /// Processes one Kafka message value (`offset` -1 when unknown).
   void Add(std::string_view value, int64_t offset = -1);
 
@@ -142,6 +146,7 @@ class Stage1 {
   GroupMap groups_;      // by window start
   GroupMap panes_;       // HOP: by pane start (Finish merges each into its windows)
   bool panes_possible_;
+  int64_t event_time_limit_ms_ = 0;
   std::vector<std::unique_ptr<char[]>> state_blocks_;
   size_t state_used_ = 0;  // bytes used in the newest block
   std::vector<std::string> rows_;

@@ -62,6 +62,9 @@ using SourceCall =
 using StateCall =
     TaskCall<proto::StateTaskRequest, proto::StateTaskReply, &proto::Worker::Stub::RunStateTask>;
 
+// spate.event-time.max-future's default: an hour, as Kafka's log.message.timestamp.after.max.ms.
+constexpr int64_t kDefaultMaxFutureMs = 3'600'000;
+
 int64_t ConfDurationMs(const proto::JobSpec& spec, const std::string& key, int64_t fallback) {
   auto it = spec.conf().find(key);
   if (it == spec.conf().end()) return fallback;
@@ -694,6 +697,16 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
                                   int64_t planning_ms) {
   const auto batch_started = std::chrono::steady_clock::now();
   const int64_t task_timeout_ms = ConfDurationMs(spec_, "spate.task.timeout", 600'000);
+  // Event times further ahead of the batch's planning time (kept in the offset log, so a replay
+  // draws the same line) than spate.event-time.max-future are malformed: one such record would
+  // otherwise move the watermark to its time and make every later record late.
+  const int64_t max_future_ms =
+      ConfDurationMs(spec_, "spate.event-time.max-future", kDefaultMaxFutureMs);
+  int64_t event_time_limit_ms = 0;  // no bound
+  if (max_future_ms > 0 && plan.planned_at_ms() > 0 &&
+      __builtin_add_overflow(plan.planned_at_ms(), max_future_ms, &event_time_limit_ms)) {
+    event_time_limit_ms = 0;
+  }
   // A stateless SQL query runs in stage 1 alone: no shuffle, no stage 2.
   const bool stateless = spec_.has_plan() && !spec_.plan().aggregate();
   const int S = stateless ? 0 : spec_.shuffle_partitions();
@@ -728,6 +741,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     c.request.set_batch_id(plan.batch_id());
     *c.request.mutable_range() = range;
     c.request.set_watermark_ms(plan.watermark_ms());
+    c.request.set_event_time_limit_ms(event_time_limit_ms);
     for (const auto& t : targets) *c.request.add_targets() = t;
     c.request.set_attempt(attempt);
   }

@@ -122,6 +122,14 @@ Status ValidateJobSpec(proto::JobSpec* spec) {
     return Status::InvalidArgument("--max-offsets-per-trigger must be >= 0");
   }
   if (spec->idle_timeout_ms() <= 0) spec->set_idle_timeout_ms(30'000);
+  if (auto it = spec->conf().find("spate.event-time.max-future"); it != spec->conf().end()) {
+    auto ms = ParseDurationMs(it->second);
+    if (!ms.ok()) return ms.status().WithContext("spate.event-time.max-future");
+    if (*ms < 0) {
+      return Status::InvalidArgument("spate.event-time.max-future must not be negative, not '" +
+                                     it->second + "'");
+    }
+  }
   for (const char* key : {"spate.task.timeout", "spate.source.stall-timeout"}) {
     auto it = spec->conf().find(key);
     if (it == spec->conf().end()) continue;

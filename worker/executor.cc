@@ -179,6 +179,7 @@ Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRe
     return Status::InvalidArgument("source task without shuffle targets");
   Stage1Aggregator agg(plan_, request.watermark_ms(), static_cast<uint32_t>(spec_.key_groups()),
                        shuffle_partitions, prefilter_);
+  agg.set_event_time_limit(request.event_time_limit_ms());
   SPATE_ASSIGN_OR_RETURN(auto reader, TakeReader());
   const auto& r = request.range();
   Status read =

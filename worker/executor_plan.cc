@@ -27,6 +27,7 @@ Result<proto::SourceTaskReply> Executor::RunPlanSourceTask(const proto::SourceTa
   SPATE_ASSIGN_OR_RETURN(auto stage1, exec::Stage1::Make(query_, request.watermark_ms(),
                                                          static_cast<uint32_t>(spec_.key_groups()),
                                                          shuffle_partitions, prefilter_));
+  stage1->set_event_time_limit(request.event_time_limit_ms());
   SPATE_ASSIGN_OR_RETURN(auto reader, TakeReader());
   const auto& r = request.range();
   exec::Stage1* s1 = stage1.get();

@@ -15,8 +15,10 @@ namespace {
 using std::chrono::seconds;
 
 std::vector<std::string> DataArgs(int seed, int count) {
-  return {"--seed",       std::to_string(seed), "--start-ms", std::to_string(kStartMs),
-          "--count",      std::to_string(count), "--event-rate", "4000",
+  return {"--seed",       std::to_string(seed),
+          "--start-ms",   std::to_string(kStartMs),
+          "--count",      std::to_string(count),
+          "--event-rate", "4000",
           "--users",      "200"};
 }
 
@@ -26,14 +28,20 @@ std::string CrashSql(const std::string& topic, const std::string& sink, bool bou
          "  `timestamp` BIGINT, severity STRING, user_id STRING, content STRING,\n"
          "  rt AS TO_TIMESTAMP_LTZ(`timestamp`, 3),\n"
          "  WATERMARK FOR rt AS rt - INTERVAL '10' SECOND\n"
-         ") WITH ('connector' = 'kafka', 'topic' = '" + topic + "',\n"
-         "  'properties.bootstrap.servers' = '" + Bootstrap() + "',\n"
+         ") WITH ('connector' = 'kafka', 'topic' = '" +
+         topic +
+         "',\n"
+         "  'properties.bootstrap.servers' = '" +
+         Bootstrap() +
+         "',\n"
          "  'scan.startup.mode' = 'earliest-offset',\n" +
          (bounded ? "  'scan.bounded.mode' = 'latest-offset',\n" : "") +
          "  'format' = 'json', 'json.fail-on-missing-field' = 'true');\n"
          "CREATE TABLE crashes (window_start TIMESTAMP(3), window_end TIMESTAMP(3),\n"
          "  user_id STRING, crash_count BIGINT)\n"
-         "  WITH ('connector' = 'filesystem', 'path' = '" + sink + "', 'format' = 'json');\n"
+         "  WITH ('connector' = 'filesystem', 'path' = '" +
+         sink +
+         "', 'format' = 'json');\n"
          "INSERT INTO crashes\n"
          "SELECT window_start, window_end, user_id, COUNT(*) AS crash_count\n"
          "FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(rt), INTERVAL '10' SECOND))\n"
@@ -60,9 +68,9 @@ TEST_CASE("the crash detector in SQL on two workers equals the oracle", "[integr
   const std::string sink = cluster.SinkDir("out");
   const std::string script = WriteScript(cluster, "crash.sql", CrashSql(topic, sink));
   // No --topic, --sink or --trigger: the script's tables say it all.
-  CommandResult run = cluster.Submit({"--num-executors", "2", "--conf",
-                                      "spate.sql.shuffle.partitions=4", "--sql-file", script},
-                                     seconds(120));
+  CommandResult run = cluster.Submit(
+      {"--num-executors", "2", "--conf", "spate.sql.shuffle.partitions=4", "--sql-file", script},
+      seconds(120));
   INFO("spate-submit stderr:\n" << run.stderr_text << "\n" << cluster.Logs());
   REQUIRE(run.exit_code == 0);
   const std::vector<std::string> rows = ReadSinkDir(sink);
@@ -86,23 +94,28 @@ TEST_CASE("a stateless SQL query runs in stage 1 and writes every matching recor
           "[integration]") {
   Cluster cluster;
   const std::string topic = cluster.CreateTopic("sql-stateless", 2);
-  cluster.ProduceLines(topic, {
-      R"({"timestamp": 1768142570000, "severity": "High", "user_id": "u1", "content": "crash", "http": {"status": 503}})",
-      R"({"timestamp": 1768142571000, "severity": "Low", "user_id": "u2", "content": "fine", "http": {"status": 200}})",
-      R"({"timestamp": 1768142572500, "severity": "Critical", "user_id": "u\u00e9", "content": "CRASH!"})",
-      R"(not json at all)",
-      R"({"timestamp": "2026-01-11 14:42:53", "severity": "High", "user_id": "u4", "content": "x"})",
-  });
+  cluster.ProduceLines(
+      topic,
+      {
+          R"({"timestamp": 1768142570000, "severity": "High", "user_id": "u1", "content": "crash", "http": {"status": 503}})",
+          R"({"timestamp": 1768142571000, "severity": "Low", "user_id": "u2", "content": "fine", "http": {"status": 200}})",
+          R"({"timestamp": 1768142572500, "severity": "Critical", "user_id": "u\u00e9", "content": "CRASH!"})",
+          R"(not json at all)",
+          R"({"timestamp": "2026-01-11 14:42:53", "severity": "High", "user_id": "u4", "content": "x"})",
+      });
   cluster.Start({.workers = 1, .cores_per_worker = 2});
   const std::string sink = cluster.SinkDir("out");
   const std::string sql =
       "CREATE TABLE logs (`timestamp` TIMESTAMP(3), severity STRING, user_id STRING,\n"
       "  content STRING, http ROW<status INT>)\n"
-      "WITH ('connector' = 'kafka', 'topic' = '" + topic + "', 'properties.bootstrap.servers' = '" +
-      Bootstrap() + "', 'scan.startup.mode' = 'earliest-offset',\n"
+      "WITH ('connector' = 'kafka', 'topic' = '" +
+      topic + "', 'properties.bootstrap.servers' = '" + Bootstrap() +
+      "', 'scan.startup.mode' = 'earliest-offset',\n"
       "  'scan.bounded.mode' = 'latest-offset', 'format' = 'json');\n"
       "CREATE TABLE out_t (ts TIMESTAMP(3), who STRING, status INT, loud BOOLEAN)\n"
-      "WITH ('connector' = 'filesystem', 'path' = '" + sink + "', 'format' = 'json');\n"
+      "WITH ('connector' = 'filesystem', 'path' = '" +
+      sink +
+      "', 'format' = 'json');\n"
       "INSERT INTO out_t SELECT `timestamp`, UPPER(user_id) || '!', http.status,\n"
       "  content = UPPER(content) FROM logs WHERE severity <> 'Low';\n";
   CommandResult run =
@@ -120,6 +133,57 @@ TEST_CASE("a stateless SQL query runs in stage 1 and writes every matching recor
   const std::string status = cluster.StatusText(job);
   INFO(status);
   CHECK(StatusNumber(status, "malformed:") == 1);
+}
+
+TEST_CASE("a record far ahead of the wall clock is malformed and moves no watermark",
+          "[integration]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("sql-future", 1);
+  // First a record from 2100, then three crashes of one user within one window of 2026.
+  std::vector<std::string> lines = {
+      R"({"timestamp": 4102444800000, "severity": "High", "user_id": "u9", "content": "crash"})"};
+  for (int i = 0; i < 3; ++i) {
+    lines.push_back(R"({"timestamp": )" + std::to_string(kStartMs + i * 1000) +
+                    R"(, "severity": "Critical", "user_id": "u1", "content": "a crash"})");
+  }
+  cluster.ProduceLines(topic, lines);
+  cluster.Start({.workers = 1, .cores_per_worker = 2});
+  const std::string sink = cluster.SinkDir("out");
+  const std::string script = WriteScript(cluster, "future.sql", CrashSql(topic, sink));
+  // One record a batch: the batch of the record from 2100 comes first and gives the next
+  // batches their watermark. Counted in its event-time window, it would make the crashes late.
+  CommandResult run =
+      cluster.Submit({"--max-offsets-per-trigger", "1", "--sql-file", script}, seconds(90));
+  INFO("spate-submit stderr:\n" << run.stderr_text << "\n" << cluster.Logs());
+  REQUIRE(run.exit_code == 0);
+  const std::vector<std::string> want = {
+      R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"u1","crash_count":3})"};
+  std::string diff = RowDiff(want, ReadSinkDir(sink));
+  if (!diff.empty()) FAIL(diff);
+  const std::string status = cluster.StatusText(JobIdFromSubmitStderr(run.stderr_text));
+  INFO(status);
+  CHECK(StatusNumber(status, "malformed:") == 1);
+  CHECK(Contains(status, "malformed (future_event_time (rt))"));
+  CHECK(StatusNumber(status, "late rows:") == 0);
+
+  // The bound is an option: spate.event-time.max-future=0s turns it off, and then the record
+  // from 2100 does what it did before there was one: every crash after it is late.
+  const std::string unbounded_sink = cluster.SinkDir("unbounded");
+  CommandResult unbounded = cluster.Submit(
+      {"--max-offsets-per-trigger", "1", "--conf", "spate.event-time.max-future=0s", "--sql-file",
+       WriteScript(cluster, "unbounded.sql", CrashSql(topic, unbounded_sink))},
+      seconds(90));
+  REQUIRE(unbounded.exit_code == 0);
+  CHECK(ReadSinkDir(unbounded_sink).empty());
+  const std::string unbounded_status =
+      cluster.StatusText(JobIdFromSubmitStderr(unbounded.stderr_text));
+  INFO(unbounded_status);
+  CHECK(StatusNumber(unbounded_status, "late rows:") == 3);
+  // A negative bound is refused before anything runs.
+  CommandResult bad = cluster.Submit(
+      {"--conf", "spate.event-time.max-future=-1s", "--sql-file", script}, seconds(30));
+  CHECK(bad.exit_code != 0);
+  CHECK(Contains(bad.stderr_text, "spate.event-time.max-future"));
 }
 
 TEST_CASE("spate-submit checks a SQL script before anything runs", "[integration]") {
