@@ -237,9 +237,9 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
     }
   } else if (key == "spate.checkpoint.snapshot-interval") {
     SPATE_RETURN_IF_ERROR(ParsePositive(key, value).status());
-  } else if (key == "spate.source.prefilter") {
+  } else if (key == "spate.source.prefilter" || key == "spate.source.fail-on-data-loss") {
     if (value != "true" && value != "false") {
-      return Status::InvalidArgument("spate.source.prefilter must be true or false");
+      return Status::InvalidArgument(key + " must be true or false");
     }
   } else if (key.rfind("spate.kafka.", 0) != 0) {
     return Status::InvalidArgument(
@@ -248,6 +248,7 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
         "spate.source.idle-timeout, "
         "spate.source.prefilter, spate.source.stall-timeout, spate.task.timeout, "
         "spate.checkpoint.snapshot-interval, spate.event-time.max-future, "
+        "spate.source.fail-on-data-loss, "
         "spate.kafka.<librdkafka property>)");
   }
   return Status::OK();
@@ -274,6 +275,10 @@ std::string FormatStatus(const proto::GetJobReply& reply) {
   out += "late rows:  " + std::to_string(st.total_rows_dropped_by_watermark()) +
          " dropped behind the watermark\n";
   out += "malformed:  " + std::to_string(st.total_malformed_rows()) + "\n";
+  if (st.total_offsets_lost() > 0) {
+    out += "lost:       " + std::to_string(st.total_offsets_lost()) +
+           " offsets deleted from Kafka before they were read (skipped)\n";
+  }
   out += "emitted:    " + std::to_string(st.total_rows_emitted()) + " rows\n";
   out += "recovery:   " + std::to_string(st.recoveries()) + " recoveries, " +
          std::to_string(st.replayed_batches()) + " failed attempts replayed, " +

@@ -659,6 +659,8 @@ spate::Status JobRunner::RunBatches() {
       spdlog::warn("job {}: batch {} attempt {} failed: {}", job_id_, plan.batch_id(), attempt,
                    s.ToString());
       if (AnyExecutorLost()) continue;
+      // OutOfRange (offsets deleted from Kafka before they were read) is never transient: the
+      // job fails and says so, or skips them with spate.source.fail-on-data-loss=false.
       const bool transient = s.IsRetryable() || s.code() == StatusCode::kResourceExhausted ||
                              s.code() == StatusCode::kFailedPrecondition ||
                              s.code() == StatusCode::kCancelled;
@@ -880,6 +882,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     p.set_num_input_rows(p.num_input_rows() + rep.records_read());
     p.set_rows_dropped_by_watermark(p.rows_dropped_by_watermark() + rep.rows_late());
     p.set_malformed_rows(p.malformed_rows() + rep.malformed());
+    p.set_offsets_lost(p.offsets_lost() + rep.offsets_lost());
     p.set_rows_matched(p.rows_matched() + rep.rows_matched());
     p.set_shuffle_bytes(p.shuffle_bytes() + rep.shuffle_bytes_written());
     for (const auto& [reason, n] : rep.malformed_by_reason()) {
@@ -938,6 +941,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     status_.set_total_rows_dropped_by_watermark(status_.total_rows_dropped_by_watermark() +
                                                 p.rows_dropped_by_watermark());
     status_.set_total_malformed_rows(status_.total_malformed_rows() + p.malformed_rows());
+    status_.set_total_offsets_lost(status_.total_offsets_lost() + p.offsets_lost());
     status_.set_total_rows_emitted(status_.total_rows_emitted() + p.rows_emitted());
     // Malformed and late records, for inspection: the newest kKeptSamples, newest last.
     for (const auto& r : s1) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/kafka_util.h"
 #include "tests/integration/cluster_fixture.h"
 
 namespace spate::testing {
@@ -48,6 +49,37 @@ std::string CrashSql(const std::string& topic, const std::string& sink, bool bou
          "WHERE LOWER(content) LIKE '%crash%' AND UPPER(severity) IN ('HIGH', 'CRITICAL')\n"
          "GROUP BY window_start, window_end, user_id\n"
          "HAVING COUNT(*) > 2;\n";
+}
+
+// Deletes the records of `topic`'s partition 0 below `offset`, as retention does (Kafka's
+// DeleteRecords, what kafka-delete-records.sh sends).
+void DeleteRecordsBefore(const std::string& topic, int64_t offset) {
+  auto client = MakeKafkaClient(RD_KAFKA_PRODUCER, Bootstrap());
+  REQUIRE(client.ok());
+  rd_kafka_t* rk = client->get();
+  rd_kafka_topic_partition_list_t* before = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(before, topic.c_str(), 0)->offset = offset;
+  rd_kafka_DeleteRecords_t* del = rd_kafka_DeleteRecords_new(before);
+  rd_kafka_topic_partition_list_destroy(before);
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_DeleteRecords(rk, &del, 1, nullptr, q);
+  rd_kafka_DeleteRecords_destroy(del);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 15'000);
+  REQUIRE(ev != nullptr);
+  INFO(rd_kafka_event_error_string(ev));
+  CHECK(rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  const rd_kafka_topic_partition_list_t* done =
+      rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(ev));
+  REQUIRE(done != nullptr);
+  REQUIRE(done->cnt == 1);
+  CHECK(done->elems[0].err == RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(q);
+}
+
+std::string CrashLine(int64_t ts, const std::string& user) {
+  return R"({"timestamp": )" + std::to_string(ts) + R"(, "severity": "High", "user_id": ")" + user +
+         R"(", "content": "crash"})";
 }
 
 std::string WriteScript(const Cluster& cluster, const std::string& name, const std::string& sql) {
@@ -184,6 +216,69 @@ TEST_CASE("a record far ahead of the wall clock is malformed and moves no waterm
       {"--conf", "spate.event-time.max-future=-1s", "--sql-file", script}, seconds(30));
   CHECK(bad.exit_code != 0);
   CHECK(Contains(bad.stderr_text, "spate.event-time.max-future"));
+}
+
+TEST_CASE("offsets deleted before a job read them fail it with a clear error, or are skipped",
+          "[integration]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("sql-retention", 1);
+  // Offsets 0-2: three crashes of u1; the first run reads them and commits.
+  cluster.ProduceLines(topic, {CrashLine(kStartMs, "u1"), CrashLine(kStartMs + 1, "u1"),
+                               CrashLine(kStartMs + 2, "u1")});
+  cluster.Start({.workers = 1, .cores_per_worker = 2});
+  const std::string checkpoint = cluster.dir().path() + "/checkpoint";
+  auto run = [&](const std::string& name, std::vector<std::string> extra) {
+    const std::string sink = cluster.SinkDir(name);
+    std::vector<std::string> args = {"--checkpoint-dir", checkpoint};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back("--sql-file");
+    args.push_back(WriteScript(cluster, name + ".sql", CrashSql(topic, sink)));
+    CommandResult r = cluster.Submit(args, seconds(90));
+    return std::make_pair(r, ReadSinkDir(sink));
+  };
+  // A streaming run reads offsets 0-2 (u1's window stays open: state in the checkpoint) and is
+  // stopped.
+  const std::string first = cluster.SubmitDetached(
+      {"--checkpoint-dir", checkpoint, "--trigger", "processing-time=200ms", "--sql-file",
+       WriteScript(cluster, "first.sql", CrashSql(topic, cluster.SinkDir("first"), false))});
+  REQUIRE(WaitFor([&] { return cluster.GetJob(first, 0).status().total_input_rows() == 3; },
+                  seconds(60), std::chrono::milliseconds(50)));
+  CommandResult stop = cluster.RunSubmit({"--master", cluster.master_url(), "--stop", first});
+  INFO(stop.stdout_text << stop.stderr_text);
+  REQUIRE(stop.exit_code == 0);
+  REQUIRE(cluster.WaitForState(first, proto::FINISHED, seconds(30)));
+
+  // Offsets 3-5 (u2, 20 s later) and 6-8 (u3, 40 s later); then 3-5 are deleted, as retention
+  // would delete them under a job that had stopped or fallen behind.
+  std::vector<std::string> more;
+  for (int i = 0; i < 3; ++i) more.push_back(CrashLine(kStartMs + 20'000 + i, "u2"));
+  for (int i = 0; i < 3; ++i) more.push_back(CrashLine(kStartMs + 40'000 + i, "u3"));
+  cluster.ProduceLines(topic, more);
+  DeleteRecordsBefore(topic, 6);
+
+  // Resumed from the checkpoint, the job plans 3..9: it fails at once and says why, instead of
+  // retrying for ever.
+  auto [failed, failed_rows] = run("failed", {});
+  INFO("spate-submit stderr:\n" << failed.stderr_text);
+  CHECK(failed.exit_code != 0);
+  CHECK(Contains(failed.stderr_text, "no longer in Kafka"));
+  CHECK(Contains(failed.stderr_text, "spate.source.fail-on-data-loss=false"));
+  CHECK(failed_rows.empty());
+
+  // Told to skip lost offsets, it reads 6..9, counts the three it lost, and ends with u1's window
+  // (restored from the checkpoint) and u3's.
+  auto [skipped, skipped_rows] = run("skipped", {"--conf", "spate.source.fail-on-data-loss=false"});
+  INFO("spate-submit stderr:\n" << skipped.stderr_text << "\n" << cluster.Logs());
+  REQUIRE(skipped.exit_code == 0);
+  const std::vector<std::string> want = {
+      R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"u1","crash_count":3})",
+      R"({"window_start":"2026-01-11 14:43:30","window_end":"2026-01-11 14:43:40","user_id":"u3","crash_count":3})"};
+  std::string diff = RowDiff(want, skipped_rows);
+  if (!diff.empty()) FAIL(diff);
+  const std::string status = cluster.StatusText(JobIdFromSubmitStderr(skipped.stderr_text));
+  INFO(status);
+  CHECK(StatusNumber(status, "lost:") == 3);
+  CHECK(StatusNumber(status, "input rows:") == 3);
 }
 
 TEST_CASE("spate-submit checks a SQL script before anything runs", "[integration]") {
