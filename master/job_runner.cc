@@ -638,6 +638,16 @@ spate::Status JobRunner::RunBatches() {
       for (auto& r : ranges) *plan.add_ranges() = r;
       SPATE_RETURN_IF_ERROR(WritePlan(plan));
     }
+    // Partitions added to the topic while the job runs are read from their first offset (as
+    // Spark does), by executors given them now.
+    int32_t partitions = kafka_partitions_;
+    for (const auto& r : plan.ranges()) partitions = std::max(partitions, r.partition() + 1);
+    if (partitions > kafka_partitions_) {
+      spdlog::info("job {}: topic {} grew from {} to {} partitions", job_id_, spec_.topic(),
+                   kafka_partitions_, partitions);
+      kafka_partitions_ = partitions;
+      Reassign();
+    }
     const int64_t gap_ms = last_batch_start_ms_ > 0 ? trigger_ms - last_batch_start_ms_ : 0;
     last_batch_start_ms_ = trigger_ms;
     const int64_t planning_ms = Since(planning_started);

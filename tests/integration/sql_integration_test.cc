@@ -77,6 +77,51 @@ void DeleteRecordsBefore(const std::string& topic, int64_t offset) {
   rd_kafka_queue_destroy(q);
 }
 
+// Adds partitions to `topic` until it has `total` (Kafka's CreatePartitions).
+void GrowTopic(const std::string& topic, int total) {
+  auto client = MakeKafkaClient(RD_KAFKA_PRODUCER, Bootstrap());
+  REQUIRE(client.ok());
+  rd_kafka_t* rk = client->get();
+  char err[256];
+  rd_kafka_NewPartitions_t* grow =
+      rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), err, sizeof(err));
+  REQUIRE(grow != nullptr);
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_CreatePartitions(rk, &grow, 1, nullptr, q);
+  rd_kafka_NewPartitions_destroy(grow);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 15'000);
+  REQUIRE(ev != nullptr);
+  INFO(rd_kafka_event_error_string(ev));
+  CHECK(rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  size_t n = 0;
+  const rd_kafka_topic_result_t** results =
+      rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), &n);
+  REQUIRE(n == 1);
+  INFO(rd_kafka_topic_result_error_string(results[0]));
+  CHECK(rd_kafka_topic_result_error(results[0]) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(q);
+}
+
+// Writes `lines` to one partition of `topic` and waits until the broker has them.
+void ProduceTo(const std::string& topic, int32_t partition, const std::vector<std::string>& lines) {
+  auto client = MakeKafkaClient(RD_KAFKA_PRODUCER, Bootstrap());
+  REQUIRE(client.ok());
+  rd_kafka_t* rk = client->get();
+  for (const auto& line : lines) {
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int attempt = 0; attempt < 100; ++attempt) {  // metadata of a new partition may lag
+      err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                              RD_KAFKA_V_VALUE(const_cast<char*>(line.data()), line.size()),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      rd_kafka_poll(rk, 100);
+    }
+    REQUIRE(err == RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  REQUIRE(rd_kafka_flush(rk, 15'000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
 std::string CrashLine(int64_t ts, const std::string& user) {
   return R"({"timestamp": )" + std::to_string(ts) + R"(, "severity": "High", "user_id": ")" + user +
          R"(", "content": "crash"})";
@@ -279,6 +324,41 @@ TEST_CASE("offsets deleted before a job read them fail it with a clear error, or
   INFO(status);
   CHECK(StatusNumber(status, "lost:") == 3);
   CHECK(StatusNumber(status, "input rows:") == 3);
+}
+
+TEST_CASE("partitions added to the topic under a streaming job are read from their start",
+          "[integration]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("sql-grow", 1);
+  ProduceTo(
+      topic, 0,
+      {CrashLine(kStartMs, "u1"), CrashLine(kStartMs + 1, "u1"), CrashLine(kStartMs + 2, "u1")});
+  cluster.Start({.workers = 1, .cores_per_worker = 2});
+  const std::string sink = cluster.SinkDir("out");
+  const std::string job = cluster.SubmitDetached(
+      {"--trigger", "processing-time=200ms", "--sql-file",
+       WriteScript(cluster, "grow.sql", CrashSql(topic, sink, /*bounded=*/false))});
+  REQUIRE(WaitFor([&] { return cluster.GetJob(job, 0).status().total_input_rows() == 3; },
+                  seconds(60), std::chrono::milliseconds(50)));
+  // Two more partitions; u3's crashes land in the newest one.
+  GrowTopic(topic, 3);
+  ProduceTo(topic, 2,
+            {CrashLine(kStartMs + 20'000, "u3"), CrashLine(kStartMs + 20'001, "u3"),
+             CrashLine(kStartMs + 20'002, "u3")});
+  const bool all = WaitFor([&] { return cluster.GetJob(job, 0).status().total_input_rows() == 6; },
+                           seconds(60), std::chrono::milliseconds(50));
+  INFO(cluster.StatusText(job) << cluster.Logs(40));
+  REQUIRE(all);
+  CommandResult stop =
+      cluster.RunSubmit({"--master", cluster.master_url(), "--stop", job, "--drain"});
+  INFO(stop.stdout_text << stop.stderr_text);
+  REQUIRE(stop.exit_code == 0);
+  REQUIRE(cluster.WaitForState(job, proto::FINISHED, seconds(30)));
+  const std::vector<std::string> want = {
+      R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"u1","crash_count":3})",
+      R"({"window_start":"2026-01-11 14:43:10","window_end":"2026-01-11 14:43:20","user_id":"u3","crash_count":3})"};
+  std::string diff = RowDiff(want, ReadSinkDir(sink));
+  if (!diff.empty()) FAIL(diff);
 }
 
 TEST_CASE("spate-submit checks a SQL script before anything runs", "[integration]") {
