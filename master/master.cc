@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <ctime>
+#include <filesystem>
 
 #include "common/config.h"
 #include "common/daemon.h"
@@ -16,6 +17,8 @@
 #include "worker/sink.h"
 
 namespace spate::master {
+
+namespace fs = std::filesystem;
 namespace {
 
 class MasterGrpcService final : public proto::Master::Service {
@@ -236,6 +239,27 @@ Status MasterHandler::HandleSubmitJob(const proto::SubmitJobRequest& request,
   std::shared_ptr<JobRunner> runner;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Two running jobs on one checkpoint dir would interleave their offset and commit logs and
+    // overwrite each other's state: the second is refused. (A job resubmitted with the dir of a
+    // job that has ended resumes it.)
+    if (!spec.checkpoint_dir().empty()) {
+      std::error_code ec;  // an unresolvable path is compared as written
+      const fs::path dir = fs::weakly_canonical(spec.checkpoint_dir(), ec);
+      for (const auto& [other_id, other] : jobs_) {
+        const proto::JobStatus st = other->Status();
+        if (st.state() == proto::FINISHED || st.state() == proto::FAILED ||
+            st.state() == proto::KILLED) {
+          continue;
+        }
+        std::error_code ec2;
+        if (fs::weakly_canonical(st.spec().checkpoint_dir(), ec2) == dir) {
+          return Status::FailedPrecondition("checkpoint dir " + spec.checkpoint_dir() +
+                                            " is in use by job " + other_id + " (" +
+                                            proto::JobState_Name(st.state()) +
+                                            "): stop it first, or give this job a dir of its own");
+        }
+      }
+    }
     std::string id = JobIdStamp(NowMs(), next_job_++);
     // Without a checkpoint dir the job's state is checkpointed under the master's state dir,
     // which serves workers on the same machine; clusters across machines pass a shared path.

@@ -263,8 +263,10 @@ TEST_CASE("a record far ahead of the wall clock is malformed and moves no waterm
   CHECK(Contains(bad.stderr_text, "spate.event-time.max-future"));
 }
 
-TEST_CASE("offsets deleted before a job read them fail it with a clear error, or are skipped",
-          "[integration]") {
+TEST_CASE(
+    "offsets deleted before a job read them fail it with a clear error, or are skipped; "
+    "one checkpoint dir serves one running job",
+    "[integration]") {
   Cluster cluster;
   const std::string topic = cluster.CreateTopic("sql-retention", 1);
   // Offsets 0-2: three crashes of u1; the first run reads them and commits.
@@ -288,6 +290,10 @@ TEST_CASE("offsets deleted before a job read them fail it with a clear error, or
        WriteScript(cluster, "first.sql", CrashSql(topic, cluster.SinkDir("first"), false))});
   REQUIRE(WaitFor([&] { return cluster.GetJob(first, 0).status().total_input_rows() == 3; },
                   seconds(60), std::chrono::milliseconds(50)));
+  // While it runs, no other job may use its checkpoint dir.
+  auto [twin, twin_rows] = run("twin", {});
+  CHECK(twin.exit_code != 0);
+  CHECK(Contains(twin.stderr_text, "is in use by job " + first));
   CommandResult stop = cluster.RunSubmit({"--master", cluster.master_url(), "--stop", first});
   INFO(stop.stdout_text << stop.stderr_text);
   REQUIRE(stop.exit_code == 0);
