@@ -235,7 +235,8 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
       return Status::InvalidArgument("spate.job.engine must be sql or compiled, not '" + value +
                                      "'");
     }
-  } else if (key == "spate.checkpoint.snapshot-interval") {
+  } else if (key == "spate.checkpoint.snapshot-interval" ||
+             key == "spate.checkpoint.retained-batches") {
     SPATE_RETURN_IF_ERROR(ParsePositive(key, value).status());
   } else if (key == "spate.source.prefilter" || key == "spate.source.fail-on-data-loss") {
     if (value != "true" && value != "false") {
@@ -248,7 +249,7 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
         "spate.source.idle-timeout, "
         "spate.source.prefilter, spate.source.stall-timeout, spate.task.timeout, "
         "spate.checkpoint.snapshot-interval, spate.event-time.max-future, "
-        "spate.source.fail-on-data-loss, "
+        "spate.source.fail-on-data-loss, spate.checkpoint.retained-batches, "
         "spate.kafka.<librdkafka property>)");
   }
   return Status::OK();

@@ -72,6 +72,21 @@ int64_t ConfDurationMs(const proto::JobSpec& spec, const std::string& key, int64
   return v.ok() ? *v : fallback;
 }
 
+int64_t ConfPositive(const proto::JobSpec& spec, const std::string& key, int64_t fallback) {
+  auto it = spec.conf().find(key);
+  if (it == spec.conf().end()) return fallback;
+  const long long v = std::atoll(it->second.c_str());
+  return v > 0 ? v : fallback;
+}
+
+// How many of the newest batches keep their offset- and commit-log records (Spark's
+// spark.sql.streaming.minBatchesToRetain); never fewer than two snapshot intervals, so that a
+// restore from the previous snapshot can still fence its state files by attempt.
+int64_t RetainedBatches(const proto::JobSpec& spec) {
+  const int64_t interval = ConfPositive(spec, "spate.checkpoint.snapshot-interval", 10);
+  return std::max(ConfPositive(spec, "spate.checkpoint.retained-batches", 100), 2 * interval + 2);
+}
+
 int64_t Since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t)
       .count();
@@ -863,6 +878,15 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
   commit.set_committed_at_ms(now);
   commit.set_attempt(attempt);
   SPATE_RETURN_IF_ERROR(WriteCommit(commit));
+  // Old records go, ten batches at a time: the logs stay bounded over a long run.
+  if (const int64_t before = plan.batch_id() + 1 - RetainedBatches(spec_);
+      before > 0 && plan.batch_id() % 10 == 0) {
+    spate::Status pruned = spec_.checkpoint_dir().empty()
+                               ? spate::Status::OK()
+                               : PruneBatchLog(spec_.checkpoint_dir(), before);
+    if (pruned.ok()) pruned = ctx_.meta->ForgetBatchesBefore(job_id_, before);
+    if (!pruned.ok()) spdlog::warn("job {}: {}", job_id_, pruned.ToString());
+  }
   event_times_ = std::move(event_times);
   next_start_ = std::move(next_start);
   watermark_ = next_wm;

@@ -52,6 +52,8 @@ class MetaStore {
   Result<std::optional<proto::BatchCommit>> LatestCommit(const std::string& job_id);
   /// The batch ids in the offset log of `job_id`, ascending (for tests and the API).
   Result<std::vector<int64_t>> PlannedBatches(const std::string& job_id);
+  /// Deletes the offset- and commit-log records of `job_id`'s batches below `batch`.
+  Status ForgetBatchesBefore(const std::string& job_id, int64_t batch);
 
  private:
   explicit MetaStore(std::unique_ptr<rocksdb::DB> db);

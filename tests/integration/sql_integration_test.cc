@@ -367,6 +367,35 @@ TEST_CASE("partitions added to the topic under a streaming job are read from the
   if (!diff.empty()) FAIL(diff);
 }
 
+TEST_CASE("the offset and commit logs keep only the newest batches", "[integration]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("sql-prune", 1);
+  std::vector<std::string> lines;
+  for (int i = 0; i < 25; ++i) lines.push_back(CrashLine(kStartMs + i * 100, "u1"));
+  ProduceTo(topic, 0, lines);
+  cluster.Start({.workers = 1, .cores_per_worker = 2});
+  const std::string sink = cluster.SinkDir("out");
+  const std::string checkpoint = cluster.dir().path() + "/checkpoint";
+  // A batch a record; records of the newest 4 batches kept (two snapshot intervals of 1, + 2).
+  CommandResult run = cluster.Submit(
+      {"--checkpoint-dir", checkpoint, "--max-offsets-per-trigger", "1", "--conf",
+       "spate.checkpoint.snapshot-interval=1", "--conf", "spate.checkpoint.retained-batches=1",
+       "--sql-file", WriteScript(cluster, "prune.sql", CrashSql(topic, sink))},
+      seconds(120));
+  INFO("spate-submit stderr:\n" << run.stderr_text << "\n" << cluster.Logs());
+  REQUIRE(run.exit_code == 0);
+  const std::vector<std::string> want = {
+      R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"u1","crash_count":25})"};
+  std::string diff = RowDiff(want, ReadSinkDir(sink));
+  if (!diff.empty()) FAIL(diff);
+  // 26 batches (the last one final); pruned after batches 10 and 20: 17..25 remain.
+  const auto commits = ReadCommitLog(checkpoint);
+  REQUIRE_FALSE(commits.empty());
+  CHECK(commits.begin()->first == 17);
+  CHECK(commits.rbegin()->first == 25);
+  CHECK(ReadOffsetLog(checkpoint).size() == commits.size());
+}
+
 TEST_CASE("spate-submit checks a SQL script before anything runs", "[integration]") {
   Cluster cluster;  // no daemons: errors and --explain need no master
   const std::string good = WriteScript(cluster, "good.sql", CrashSql("logs", "/tmp/unused"));
