@@ -3,7 +3,8 @@
 // masters. While the crash detector streams, the leader is killed (kill -9), then the next
 // leader is paused (SIGSTOP) past its ZooKeeper session timeout and resumed (a zombie that must
 // not commit), then a standby is killed. After each, a leader runs the job, and at the end the
-// rows equal the independent oracle's, each once, with every batch committed exactly once.
+// rows equal the independent oracle's, each once, with every batch committed exactly once; a task
+// and a commit sent under the deposed epoch are refused by the workers and by ZooKeeper.
 // The takeover times are printed (Catch2 WARN lines).
 #include <algorithm>
 #include <catch2/catch.hpp>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "common/rpc.h"
+#include "master/zk_client.h"
 #include "proto/spate.grpc.pb.h"
 #include "tests/integration/cluster_fixture.h"
 #include "tests/support/zookeeper.h"
@@ -106,6 +108,7 @@ class HaCluster {
   }
 
   Master& master(int i) { return masters_.at(static_cast<size_t>(i)); }
+  std::string zk_hosts() const { return zk_.hosts(); }
   int size() const { return static_cast<int>(masters_.size()); }
 
   /// /api/v1/cluster of master i (the leader's has "ha": {"role": "leader", ...}; a standby's
@@ -387,6 +390,40 @@ TEST_CASE(
     if (c.epoch() == epoch2) last2 = std::max(last2, id);
   CHECK(last2 < first3->batch_id());
   ha.StartMaster(zombie);
+
+  // What a deposed leader would send, sent now under epoch 2: the workers refuse its task, and
+  // ZooKeeper refuses its commit and keeps the new leader's.
+  auto status3 = ha.GetJob(job);
+  REQUIRE(status3.has_value());
+  REQUIRE(status3->status().executors_size() > 0);
+  const proto::ExecutorAssignment& executor = status3->status().executors(0);
+  auto worker = proto::Worker::NewStub(MakeChannel(executor.address()));
+  proto::SourceTaskRequest task;
+  task.set_job_id(job);
+  task.set_executor_id(executor.executor_id());
+  task.set_batch_id(first3->batch_id() + 1000);
+  task.mutable_range()->set_partition(0);
+  task.set_epoch(epoch2);
+  proto::SourceTaskReply task_reply;
+  auto task_ctx = MakeContext(seconds(5));
+  grpc::Status refused = worker->RunSourceTask(task_ctx.get(), task, &task_reply);
+  CHECK(refused.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(Contains(refused.error_message(), "deposed master (epoch " + std::to_string(epoch2)));
+  auto zk = master::ZkClient::Connect(ha.zk_hosts(), 4000, 10'000, nullptr);
+  REQUIRE(zk.ok());
+  const std::string commit_node = "/spate/jobs/" + job + "/commit";
+  proto::BatchCommit stale;
+  stale.set_batch_id(first3->batch_id() + 1000);
+  stale.set_epoch(epoch2);
+  Status fenced = (*zk)->SetFenced("/spate/epoch", static_cast<int32_t>(epoch2), commit_node,
+                                   stale.SerializeAsString());
+  CHECK(fenced.code() == StatusCode::kFailedPrecondition);
+  auto kept = (*zk)->Get(commit_node);
+  REQUIRE(kept.ok());
+  proto::BatchCommit newest;
+  REQUIRE(newest.ParseFromString(kept->data));
+  CHECK(newest.epoch() == epoch3);
+  CHECK(newest.batch_id() < stale.batch_id());
 
   // 3. kill -9 of a standby: nothing changes.
   const int standby_index = leader3 == 0 ? 1 : 0;
