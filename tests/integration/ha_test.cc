@@ -284,6 +284,15 @@ TEST_CASE(
   ha.StartWorker();
   ha.StartWorker();
 
+  // A job's state must outlive any master: without a checkpoint dir it is refused.
+  CommandResult no_checkpoint = data.RunSubmit(
+      {"--master", ha.url(), "--bootstrap", Bootstrap(), "--detach", "--topic", topic, "--trigger",
+       "available-now", "--sink", "file:" + data.SinkDir("refused"), "crash-detector"},
+      seconds(30));
+  INFO(no_checkpoint.stderr_text);
+  CHECK(no_checkpoint.exit_code != 0);
+  CHECK(Contains(no_checkpoint.stderr_text, "needs --checkpoint-dir"));
+
   // An attached spate-submit, given every master, submits the job and follows it to its end.
   const std::string sink = data.SinkDir("out");
   const std::string checkpoint = data.SinkDir("checkpoint");
