@@ -347,7 +347,14 @@ TEST_CASE(
   REQUIRE(WaitFor([&] { return (first2 = FirstCommitOf(checkpoint, epoch2)).has_value(); },
                   seconds(30), milliseconds(20)));
   const int64_t takeover1 = first2->committed_at_ms() - killed_at;
-  auto status2 = ha.GetJob(job);
+  // The leader notes the takeover right after that commit.
+  std::optional<proto::GetJobReply> status2;
+  WaitFor(
+      [&] {
+        status2 = ha.GetJob(job);
+        return status2 && status2->status().takeover_ms() > 0;
+      },
+      seconds(10));
   REQUIRE(status2.has_value());
   WARN("kill -9 of the leader: master "
        << leader2 << " took over with epoch " << epoch2 << "; the next batch ("
