@@ -156,5 +156,31 @@ TEST_CASE("a leader that finds a newer epoch on its liveness stamp is told it lo
   CHECK(f.get().find("a newer leader was elected") != std::string::npos);
 }
 
+TEST_CASE(
+    "a leader that reaches no ZooKeeper server for longer than its session timeout is told it "
+    "lost leadership",
+    "[integration]") {
+  TempDir dir("spate-ha-zk");
+  ZooKeeper zk(dir);
+  std::promise<std::string> lost;
+  std::atomic<bool> told{false};
+  auto e = LeaderElection::Join(Options(zk, "127.0.0.1:7001"), [&](std::string why) {
+    if (!told.exchange(true)) lost.set_value(why);
+  });
+  REQUIRE(e.ok());
+  REQUIRE((*e)->WaitForLeadership([] { return false; }).ok());
+  auto f = lost.get_future();
+  zk.Stop();
+  const auto stopped = std::chrono::steady_clock::now();
+  REQUIRE(f.wait_for(seconds(10)) == std::future_status::ready);
+  const auto took =
+      std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - stopped);
+  INFO(took.count() << " ms");
+  CHECK(f.get().find("no ZooKeeper server reachable") != std::string::npos);
+  // Not before the session could have expired, and soon after.
+  CHECK(took >= milliseconds(1500));
+  CHECK(took < milliseconds(5000));
+}
+
 }  // namespace
 }  // namespace spate::master

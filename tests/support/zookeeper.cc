@@ -48,6 +48,10 @@ ZooKeeper::~ZooKeeper() {
   if (process_) (void)process_->Stop(seconds(10));
 }
 
+void ZooKeeper::Stop() {
+  if (process_) (void)process_->Stop(seconds(10));
+}
+
 std::string ZooKeeper::LogTail(size_t lines) const {
   return process_ ? process_->LogTail(lines) : "";
 }

@@ -23,6 +23,8 @@ class ZooKeeper {
   std::string hosts() const { return "127.0.0.1:" + std::to_string(port_); }
   /// "zookeeper://127.0.0.1:PORT/spate", what `spate-master --ha` takes.
   std::string url() const { return "zookeeper://" + hosts() + "/spate"; }
+  /// Stops the server (SIGTERM, then SIGKILL), as an outage would; its data stays.
+  void Stop();
   /// The server's log so far.
   std::string LogTail(size_t lines = 30) const;
 
