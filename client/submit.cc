@@ -90,12 +90,9 @@ class MasterClient {
       address = link_.address();
       auto ctx = MakeContext(kRpcTimeout);
       s = (link_.stub()->*fn)(ctx.get(), req, rep);
-      const bool away = s.error_code() == grpc::StatusCode::UNAVAILABLE ||
-                        s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED;
-      if (!away || !link_.Failover()) break;
+      if (!Away(s) || !link_.Failover()) break;
     }
-    if (s.error_code() == grpc::StatusCode::UNAVAILABLE ||
-        s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    if (Away(s)) {
       return Status::Unavailable("cannot reach the master at " + address + " (" +
                                  s.error_message() + ")");
     }
@@ -113,6 +110,14 @@ class MasterClient {
   }
 
  private:
+  // The master is down, unreachable, standing by, or shutting down (its server cancels the
+  // calls in flight; this client never cancels its own).
+  static bool Away(const grpc::Status& s) {
+    return s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+           s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+           s.error_code() == grpc::StatusCode::CANCELLED;
+  }
+
   worker::MasterLink link_;
 };
 

@@ -15,6 +15,11 @@ int64_t SteadyMs() {
       .count();
 }
 
+// The C client's own messages (each failed connection attempt while a server is down, ...):
+// debug output. What a user must know (a lost session, an unreachable ensemble) is logged
+// by this client as it acts on it.
+void LogFromLibrary(const char* message) { spdlog::debug("zookeeper: {}", message); }
+
 // A one-shot watch's callback, owned by the library until it fires.
 void WatchTrampoline(zhandle_t*, int, int, const char*, void* ctx) {
   auto* fn = static_cast<std::function<void()>*>(ctx);
@@ -87,11 +92,11 @@ Result<std::unique_ptr<ZkClient>> ZkClient::Connect(const std::string& hosts,
                                                     int session_timeout_ms,
                                                     int64_t connect_timeout_ms,
                                                     SessionLost on_lost) {
-  zoo_set_debug_level(ZOO_LOG_LEVEL_ERROR);
+  zoo_set_debug_level(ZOO_LOG_LEVEL_WARN);
   std::unique_ptr<ZkClient> c(new ZkClient());
   c->on_lost_ = std::move(on_lost);
-  c->zh_ =
-      zookeeper_init(hosts.c_str(), &ZkClient::Watcher, session_timeout_ms, nullptr, c.get(), 0);
+  c->zh_ = zookeeper_init2(hosts.c_str(), &ZkClient::Watcher, session_timeout_ms, nullptr, c.get(),
+                           0, &LogFromLibrary);
   if (!c->zh_) {
     return Status::InvalidArgument("cannot start a ZooKeeper client for " + hosts + ": " +
                                    std::strerror(errno));

@@ -448,6 +448,26 @@ TEST_CASE(
   REQUIRE(ha.master(standby_index).process->Kill9().ok());
   REQUIRE(WaitFor([&] { return Commits(checkpoint).size() >= before + 5; }, seconds(30)));
   CHECK(ha.Leader() == std::make_pair(leader3, epoch3));
+  // Its election node lasts until its session expires; the standby after it waits for that.
+  std::this_thread::sleep_for(milliseconds(kSessionTimeoutMs + 1'000));
+
+  // 4. A graceful stop of the leader (SIGTERM) ends its session at once: the last standby
+  // takes over without waiting for the session timeout.
+  const int64_t stopped_at = EpochMs();
+  auto stop_code = ha.master(leader3).process->Stop(seconds(20));
+  REQUIRE(stop_code.ok());
+  CHECK(*stop_code == 0);
+  auto [leader4, epoch4] = WaitForNewLeader(ha, leader3, epoch3, seconds(30));
+  INFO(ha.Logs());
+  REQUIRE(leader4 >= 0);
+  std::optional<proto::BatchCommit> first4;
+  REQUIRE(WaitFor([&] { return (first4 = FirstCommitOf(checkpoint, epoch4)).has_value(); },
+                  seconds(30), milliseconds(20)));
+  const int64_t takeover4 = first4->committed_at_ms() - stopped_at;
+  WARN("SIGTERM of the leader: master " << leader4 << " took over with epoch " << epoch4
+                                        << "; the next batch (" << first4->batch_id()
+                                        << ") committed " << takeover4 << " ms after the signal");
+  CHECK(takeover4 < kSessionTimeoutMs + 2'000);
 
   // The end: every record committed, then --stop --drain through the list of masters.
   bool all = WaitFor([&] { return CommittedRecords(checkpoint) == kRecords; }, seconds(120),
