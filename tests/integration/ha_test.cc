@@ -2,10 +2,11 @@
 // three masters elect a leader; two workers and an attached spate-submit take the list of
 // masters. While the crash detector streams, the leader is killed (kill -9), then the next
 // leader is paused (SIGSTOP) past its ZooKeeper session timeout and resumed (a zombie that must
-// not commit), then a standby is killed. After each, a leader runs the job, and at the end the
-// rows equal the independent oracle's, each once, with every batch committed exactly once; a task
-// and a commit sent under the deposed epoch are refused by the workers and by ZooKeeper.
-// The takeover times are printed (Catch2 WARN lines).
+// not commit), then a standby is killed, then the leader is stopped (SIGTERM). After each, a
+// leader runs the job; at the end the rows equal the independent oracle's, each once, with
+// every batch committed exactly once. A task and a commit sent under a deposed epoch are
+// refused by the workers and by ZooKeeper; a job without a checkpoint dir is refused. The
+// takeover times are printed (Catch2 WARN lines).
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
