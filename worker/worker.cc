@@ -137,9 +137,11 @@ Status WorkerHandler::CheckEpoch(int64_t epoch) {
     return Status::OK();
   }
   if (epoch < seen) {
-    return Status::FailedPrecondition("refused: sent by a deposed master (epoch " +
-                                      std::to_string(epoch) + "; this worker follows epoch " +
-                                      std::to_string(seen) + ")");
+    Status refused = Status::FailedPrecondition(
+        "refused: sent by a deposed master (epoch " + std::to_string(epoch) +
+        "; this worker follows epoch " + std::to_string(seen) + ")");
+    spdlog::warn("{}", refused.message());
+    return refused;
   }
   return Status::OK();
 }
