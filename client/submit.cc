@@ -76,18 +76,24 @@ std::string ProgressLine(const proto::BatchProgress& p) {
          " rows out, watermark " + EventTime(p.watermark_ms());
 }
 
+// Calls the leading master; with standby masters (a list), a call that finds its master down
+// or standing by asks the others which one leads and goes there.
 class MasterClient {
  public:
-  explicit MasterClient(const std::string& address)
-      : address_(address), stub_(proto::Master::NewStub(MakeChannel(address))) {}
+  explicit MasterClient(std::vector<std::string> addresses) : link_(std::move(addresses)) {}
 
   template <typename Req, typename Rep, typename Fn>
   Status Call(const char* what, Fn fn, const Req& req, Rep* rep) {
-    auto ctx = MakeContext(kRpcTimeout);
-    grpc::Status s = (stub_.get()->*fn)(ctx.get(), req, rep);
-    if (s.error_code() == grpc::StatusCode::UNAVAILABLE ||
-        s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      return Status::Unavailable("cannot reach the master at " + address_ + " (" +
+    grpc::Status s;
+    std::string address;
+    for (int tries = 0; tries < 3; ++tries) {
+      address = link_.address();
+      auto ctx = MakeContext(kRpcTimeout);
+      s = (link_.stub()->*fn)(ctx.get(), req, rep);
+      if (!Away(s) || !link_.Failover()) break;
+    }
+    if (Away(s)) {
+      return Status::Unavailable("cannot reach the master at " + address + " (" +
                                  s.error_message() + ")");
     }
     return FromGrpcStatus(s, what);
@@ -104,8 +110,15 @@ class MasterClient {
   }
 
  private:
-  std::string address_;
-  std::unique_ptr<proto::Master::Stub> stub_;
+  // The master is down, unreachable, standing by, or shutting down (its server cancels the
+  // calls in flight; this client never cancels its own).
+  static bool Away(const grpc::Status& s) {
+    return s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+           s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+           s.error_code() == grpc::StatusCode::CANCELLED;
+  }
+
+  worker::MasterLink link_;
 };
 
 bool Terminal(proto::JobState s) {
@@ -287,6 +300,14 @@ std::string FormatStatus(const proto::GetJobReply& reply) {
          " state rows restored from the checkpoint, last took " +
          std::to_string(st.last_recovery_ms()) + " ms\n";
   out += "checkpoint: " + st.spec().checkpoint_dir() + "\n";
+  if (st.epoch() > 0) {
+    out += "leader:     epoch " + std::to_string(st.epoch()) +
+           (st.takeover_ms() > 0 ? "; taken over in " + std::to_string(st.takeover_ms()) +
+                                       " ms (from the previous leader's last sign of life to "
+                                       "this job's first batch committed under this one)"
+                                 : "") +
+           "\n";
+  }
   // The newest few malformed and late records, so a user can see what went wrong.
   const int n = st.recent_samples_size();
   for (int i = std::max(0, n - 3); i < n; ++i) {
@@ -347,7 +368,9 @@ int RunSubmit(int argc, char** argv) {
   bool detach = false, list = false, drain = false, quiet = false, explain = false;
   std::string sql_text, sql_file;
   std::string status_job, kill_job, stop_job, log_level = "warn";
-  app.add_option("--master", master, "spate://HOST:PORT, or local[N] to run in this process")
+  app.add_option("--master", master,
+                 "spate://HOST:PORT (standby masters: spate://HOST:PORT,HOST:PORT,...), or "
+                 "local[N] to run in this process")
       ->capture_default_str();
   app.add_option("--num-executors", num_executors, "executors to start")
       ->check(CLI::Range(1, 1024));
@@ -490,12 +513,14 @@ int RunSubmit(int argc, char** argv) {
     address = local_master->address();
     num_executors = 1;
     executor_cores = *local;
-  } else {
-    auto url = ParseMasterUrl(master);
-    if (!url.ok()) return fail(url.status(), 2);
-    address = *url;
   }
-  MasterClient client(address);
+  std::vector<std::string> masters = {address};
+  if (!local.ok()) {
+    auto urls = worker::ParseMasterUrls(master);
+    if (!urls.ok()) return fail(urls.status(), 2);
+    masters = std::move(*urls);
+  }
+  MasterClient client(std::move(masters));
   struct Cleanup {
     std::string dir;
     ~Cleanup() {

@@ -13,6 +13,7 @@
 #include "common/kafka_util.h"
 #include "common/rpc.h"
 #include "master/batch_log.h"
+#include "master/ha.h"
 #include "master/planner.h"
 
 namespace spate::master {
@@ -130,6 +131,8 @@ JobRunner::JobRunner(std::string job_id, proto::JobSpec spec, jobs::CompiledPlan
   status_.set_count_column(plan_.count_column);
   status_.set_window_ms(plan_.window_ms);
   status_.set_checkpoint_dir(spec_.checkpoint_dir());
+  status_.set_epoch(epoch());
+  taken_over_ = resumed && ctx_.election && ctx_.election->previous_alive_ms() > 0;
 }
 
 JobRunner::~JobRunner() {
@@ -291,6 +294,24 @@ spate::Status JobRunner::LoadCheckpoint() {
   }
   SPATE_ASSIGN_OR_RETURN(RecoveredBatchLog log, RecoverBatchLog(dir));
   for (const auto& why : log.skipped) spdlog::warn("job {}: checkpoint: {}", job_id_, why);
+  // With standby masters ZooKeeper holds the job's newest plan and commit, each written there
+  // (fenced by the epoch) before its copy in the checkpoint dir: they decide where the job
+  // goes on from, and the copies are written again (a leader may have died between the two).
+  SPATE_ASSIGN_OR_RETURN(auto point, ctx_.meta->LoadResumePoint(job_id_));
+  if (point) {
+    if (point->commit && (!log.commit || point->commit->batch_id() >= log.commit->batch_id())) {
+      log.commit = point->commit;
+      SPATE_RETURN_IF_ERROR(
+          WriteProtoRecord(BatchLogPath(dir, "commits", log.commit->batch_id()), *log.commit));
+    }
+    log.replay.clear();
+    const int64_t after = log.commit ? log.commit->batch_id() : -1;
+    if (point->plan && point->plan->batch_id() > after) {
+      log.replay.push_back(*point->plan);
+      SPATE_RETURN_IF_ERROR(
+          WriteProtoRecord(BatchLogPath(dir, "offsets", point->plan->batch_id()), *point->plan));
+    }
+  }
   int64_t last = -1;
   if (log.commit) {
     const proto::BatchCommit* commit = &*log.commit;
@@ -375,7 +396,10 @@ spate::Result<bool> JobRunner::AddExecutors(int count, const std::string& only_w
     s = ctx_.registry->Reserve(wid, spec_.executor_cores(), spec_.executor_memory_bytes());
     if (!s.ok()) break;
     proto::ExecutorAssignment a;
-    a.set_executor_id("exec-" + std::to_string(next_executor_++));
+    // Under standby masters the ids carry the epoch: a deposed leader's executors, still
+    // winding down on a worker, never share an id (or a state directory) with the new ones.
+    a.set_executor_id((epoch() > 0 ? "e" + std::to_string(epoch()) + "-" : std::string()) +
+                      "exec-" + std::to_string(next_executor_++));
     a.set_worker_id(wid);
     for (const auto& w : ctx_.registry->Snapshot())
       if (w.id == wid) a.set_address(w.address());
@@ -387,6 +411,7 @@ spate::Result<bool> JobRunner::AddExecutors(int count, const std::string& only_w
     *req.mutable_spec() = spec_;
     *req.mutable_executor() = a;
     req.set_topic_partitions(kafka_partitions_);
+    req.set_epoch(epoch());
     proto::LaunchExecutorReply reply;
     auto ctx = MakeContext(kControlTimeout);
     s = FromGrpcStatus(ctx_.clients->For(a.address())->LaunchExecutor(ctx.get(), req, &reply),
@@ -507,7 +532,31 @@ bool JobRunner::SpreadOut() {
   return true;
 }
 
+int32_t JobRunner::WireAttempt(int attempt) const {
+  // Attempts are numbered anew by every leader: the epoch in their number keeps a deposed
+  // leader's state files and shuffle blocks apart from the new leader's (the shuffle inbox
+  // keeps the highest attempt, restore only the committed one's files).
+  constexpr int kAttemptsPerEpoch = 10'000;
+  return static_cast<int32_t>(epoch() * kAttemptsPerEpoch +
+                              std::min(attempt, kAttemptsPerEpoch - 1));
+}
+
+void JobRunner::NoteTakeover() {
+  taken_over_ = false;
+  const int64_t now = NowMs();
+  const int64_t from = ctx_.election->previous_alive_ms();
+  ctx_.election->NoteCommit(now);
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.set_takeover_ms(now - from);
+}
+
 spate::Status JobRunner::WritePlan(const proto::BatchPlan& plan) {
+  if (epoch() > 0) {
+    // Standby masters: ZooKeeper first, fenced by the epoch (a deposed leader stops here), then
+    // the checkpoint dir's copy, which a new leader rewrites from ZooKeeper when it resumes.
+    SPATE_RETURN_IF_ERROR(ctx_.meta->WritePlan(job_id_, plan));
+    return WriteProtoRecord(BatchLogPath(spec_.checkpoint_dir(), "offsets", plan.batch_id()), plan);
+  }
   if (!spec_.checkpoint_dir().empty()) {
     SPATE_RETURN_IF_ERROR(
         WriteProtoRecord(BatchLogPath(spec_.checkpoint_dir(), "offsets", plan.batch_id()), plan));
@@ -516,6 +565,11 @@ spate::Status JobRunner::WritePlan(const proto::BatchPlan& plan) {
 }
 
 spate::Status JobRunner::WriteCommit(const proto::BatchCommit& commit) {
+  if (epoch() > 0) {
+    SPATE_RETURN_IF_ERROR(ctx_.meta->WriteCommit(job_id_, commit));
+    return WriteProtoRecord(BatchLogPath(spec_.checkpoint_dir(), "commits", commit.batch_id()),
+                            commit);
+  }
   if (!spec_.checkpoint_dir().empty()) {
     SPATE_RETURN_IF_ERROR(WriteProtoRecord(
         BatchLogPath(spec_.checkpoint_dir(), "commits", commit.batch_id()), commit));
@@ -527,6 +581,7 @@ void JobRunner::StopExecutor(const proto::ExecutorAssignment& a) {
   proto::StopExecutorRequest req;
   req.set_job_id(job_id_);
   req.set_executor_id(a.executor_id());
+  req.set_epoch(epoch());
   proto::StopExecutorReply reply;
   auto ctx = MakeContext(std::chrono::seconds(2));
   (void)ctx_.clients->For(a.address())->StopExecutor(ctx.get(), req, &reply);  // best effort
@@ -627,6 +682,7 @@ spate::Status JobRunner::RunBatches() {
       }
       plan.set_batch_id(next_batch_);
       plan.set_planned_at_ms(trigger_ms);
+      plan.set_epoch(epoch());
       auto ranges = PlanRanges(next_start_, available, spec_.max_offsets_per_trigger());
       const bool stopping = stop_.load();
       if (ranges.empty() && (available_now || (stopping && drain_))) {
@@ -674,7 +730,7 @@ spate::Status JobRunner::RunBatches() {
     for (int attempt = 0; !kill_; ++attempt) {
       SPATE_RETURN_IF_ERROR(EnsureExecutors(plan.batch_id()));
       if (kill_) break;
-      s = RunBatch(plan, attempt, gap_ms, planning_ms);
+      s = RunBatch(plan, WireAttempt(attempt), gap_ms, planning_ms);
       if (s.ok()) break;
       if (!trouble_since) trouble_since = std::chrono::steady_clock::now();
       {
@@ -697,6 +753,7 @@ spate::Status JobRunner::RunBatches() {
     }
     if (kill_) break;
     if (!s.ok()) return s.WithContext("batch " + std::to_string(plan.batch_id()));
+    if (taken_over_) NoteTakeover();
     // A loss found between batches (no failed attempt) is a recovery too.
     if (recovering_since_ && (!trouble_since || *recovering_since_ < *trouble_since)) {
       trouble_since = recovering_since_;
@@ -771,6 +828,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     c.request.set_event_time_limit_ms(event_time_limit_ms);
     for (const auto& t : targets) *c.request.add_targets() = t;
     c.request.set_attempt(attempt);
+    c.request.set_epoch(epoch());
   }
   RunCalls(s1, cancel);
   for (const auto& c : s1)
@@ -799,6 +857,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     req.set_watermark_ms(plan.watermark_ms());
     req.set_committed_batch(plan.batch_id() - 1);
     req.set_attempt(attempt);
+    req.set_epoch(epoch());
     req.set_committed_watermark_ms(committed_watermark_);
     for (const auto& r : s1) {
       auto* e = req.add_expected();
@@ -877,6 +936,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
   commit.set_watermark_ms(plan.watermark_ms());
   commit.set_committed_at_ms(now);
   commit.set_attempt(attempt);
+  commit.set_epoch(epoch());
   SPATE_RETURN_IF_ERROR(WriteCommit(commit));
   // Old records go, ten batches at a time: the logs stay bounded over a long run.
   if (const int64_t before = plan.batch_id() + 1 - RetainedBatches(spec_);

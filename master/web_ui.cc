@@ -990,7 +990,8 @@ void WebUi::Routes() {
               {"memoryUsedBytes", memory_used},
               {"jobsActive", active},
               {"jobsCompleted", list.jobs_size() - active},
-              {"killEnabled", options_.kill_enabled}});
+              {"killEnabled", options_.kill_enabled},
+              {"ha", options_.ha_status ? options_.ha_status() : nlohmann::json(nullptr)}});
   });
 
   s.Get("/api/v1/workers", [this](const httplib::Request&, httplib::Response& res) {
@@ -1098,8 +1099,9 @@ void WebUi::Routes() {
     (void)master_->HandleListJobs(proto::ListJobsRequest(), &list);
     std::vector<proto::JobStatus> jobs(list.jobs().begin(), list.jobs().end());
     res.set_header("Cache-Control", "no-store");
-    res.set_content(web::RenderMetrics(master_->registry().Snapshot(), jobs, totals, NowMs()),
-                    "text/plain; version=0.0.4; charset=utf-8");
+    std::string text = web::RenderMetrics(master_->registry().Snapshot(), jobs, totals, NowMs());
+    if (options_.ha_metrics) text += options_.ha_metrics();
+    res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
   });
 
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -103,6 +104,10 @@ struct WebUiOptions {
   bool kill_enabled = false;
   /// Shown on the page: the master's gRPC address.
   std::string master_address;
+  /// With standby masters: this leader's role, epoch and takeover (the "ha" object of
+  /// /api/v1/cluster), and the lines it adds to /metrics. Empty: one master.
+  std::function<nlohmann::json()> ha_status;
+  std::function<std::string()> ha_metrics;
   /// How often the poller folds job progress into the totals.
   int64_t poll_interval_ms = 1000;
   /// Serve the page's files from this directory instead of the embedded copies (for editing
