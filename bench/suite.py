@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Spate's benchmark suite (issue 8). Started by scripts/bench.sh; see bench/README.md.
+"""Spate's benchmark suite. Started by scripts/bench.sh; see bench/README.md.
 
 Sections, in this order (each can be left out):
   fill       a topic of N records (default 10 M, 8 partitions) from spate-loadgen --seed 42

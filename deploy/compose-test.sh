@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The end-to-end test of the compose cluster (issue 9), run by scripts/test.sh after ctest:
+# The end-to-end test of the compose cluster, run by scripts/test.sh after ctest:
 #
 #   1. a Docker daemon of our own (deploy/dockerd.sh), base images if missing, both images
 #      (the spate image from the binaries already built: target `prebuilt`), `up` with one

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Spate's benchmark suite (issue 8): catch-up against the Kafka ceilings, Spark and Flink with
+# Spate's benchmark suite: catch-up against the Kafka ceilings, Spark and Flink with
 # row checks, the sustained rate, scale of state and scale-out, in one command.
 #
 # Usage: scripts/bench.sh [--quick] [--records N] [--partitions P] [--rounds R] [--no-peers]
