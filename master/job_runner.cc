@@ -707,7 +707,17 @@ spate::Status JobRunner::RunBatches() {
         }
       }
       for (auto& r : ranges) *plan.add_ranges() = r;
-      SPATE_RETURN_IF_ERROR(WritePlan(plan));
+      // A disk that is full (or fails) pauses the job until the plan can be written.
+      spate::Status written = WritePlan(plan);
+      for (int tries = 0; !written.ok() && written.code() == StatusCode::kIOError && !kill_;
+           ++tries) {
+        if (!recovering_since_) recovering_since_ = std::chrono::steady_clock::now();
+        SetState(proto::RECOVERING, "paused: " + written.message());
+        Interruptible(std::chrono::milliseconds(std::min(200 * (tries + 1), 2000)));
+        written = WritePlan(plan);
+      }
+      if (kill_) break;
+      SPATE_RETURN_IF_ERROR(written);
     }
     // Partitions added to the topic while the job runs are read from their first offset (as
     // Spark does), by executors given them now.
@@ -741,10 +751,11 @@ spate::Status JobRunner::RunBatches() {
                    s.ToString());
       if (AnyExecutorLost()) continue;
       // OutOfRange (offsets deleted from Kafka before they were read) is never transient: the
-      // job fails and says so, or skips them with spate.source.fail-on-data-loss=false.
+      // job fails and says so, or skips them with spate.source.fail-on-data-loss=false. An I/O
+      // error (a full disk) is retried: freed space lets the job go on.
       const bool transient = s.IsRetryable() || s.code() == StatusCode::kResourceExhausted ||
                              s.code() == StatusCode::kFailedPrecondition ||
-                             s.code() == StatusCode::kCancelled;
+                             s.code() == StatusCode::kCancelled || s.code() == StatusCode::kIOError;
       if (!transient) break;
       SetState(proto::RECOVERING, "retrying batch " + std::to_string(plan.batch_id()) +
                                       " (attempt " + std::to_string(attempt + 2) +

@@ -79,6 +79,9 @@ std::vector<std::string> JobArgs(const std::string& sink, const std::string& che
       "1",
       "--conf",
       "spate.sql.shuffle.partitions=" + std::to_string(shuffle_partitions),
+      // Every record of the offset and commit logs kept: RequireCommitLogExact reads them all.
+      "--conf",
+      "spate.checkpoint.retained-batches=1000000",
       "--topic",
       Data().topic,
       "--starting-offsets",

@@ -311,6 +311,9 @@ TEST_CASE(
                                      "1",
                                      "--conf",
                                      "spate.sql.shuffle.partitions=4",
+                                     // every log record kept: the test reads them all
+                                     "--conf",
+                                     "spate.checkpoint.retained-batches=1000000",
                                      "--topic",
                                      topic,
                                      "--starting-offsets",

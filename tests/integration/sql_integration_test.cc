@@ -1,10 +1,15 @@
 // SQL jobs end to end: scripts submitted with spate-submit --sql-file to a real master and
 // workers against the real broker, checked against the independent oracle
 // (tests/oracle/crash_oracle.py) and, for the many query shapes, tests/sql/ (DuckDB).
+#include <sys/mount.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/kafka_util.h"
@@ -121,6 +126,34 @@ void ProduceTo(const std::string& topic, int32_t partition, const std::vector<st
   }
   REQUIRE(rd_kafka_flush(rk, 15'000) == RD_KAFKA_RESP_ERR_NO_ERROR);
 }
+
+// A small tmpfs of its own (root only), unmounted when it goes.
+class SmallDisk {
+ public:
+  explicit SmallDisk(const std::string& path) : path_(path) {
+    std::filesystem::create_directories(path_);
+    mounted_ = ::mount("tmpfs", path_.c_str(), "tmpfs", 0, "size=4m") == 0;
+    if (!mounted_) error_ = std::strerror(errno);
+  }
+  ~SmallDisk() {
+    if (mounted_) ::umount2(path_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+  const std::string& error() const { return error_; }
+  // Writes a file until the disk is full.
+  void Fill() {
+    std::ofstream f(path_ + "/filler", std::ios::binary);
+    const std::string chunk(64 << 10, 'x');
+    while (f.write(chunk.data(), static_cast<std::streamsize>(chunk.size()))) {
+    }
+  }
+  void Free() { std::filesystem::remove(path_ + "/filler"); }
+
+ private:
+  std::string path_;
+  bool mounted_ = false;
+  std::string error_;
+};
 
 std::string CrashLine(int64_t ts, const std::string& user) {
   return R"({"timestamp": )" + std::to_string(ts) + R"(, "severity": "High", "user_id": ")" + user +
@@ -394,6 +427,62 @@ TEST_CASE("the offset and commit logs keep only the newest batches", "[integrati
   CHECK(commits.begin()->first == 17);
   CHECK(commits.rbegin()->first == 25);
   CHECK(ReadOffsetLog(checkpoint).size() == commits.size());
+}
+
+TEST_CASE("a full checkpoint disk pauses a streaming job, which goes on once there is room",
+          "[integration]") {
+  spate::testing::TempDir mount_dir("spate-disk");
+  SmallDisk disk(mount_dir.path() + "/disk");  // outlives the cluster below
+  if (!disk.mounted()) {
+    WARN("skipped: cannot mount a tmpfs here (" << disk.error() << ")");
+    return;
+  }
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("sql-disk", 1);
+  ProduceTo(
+      topic, 0,
+      {CrashLine(kStartMs, "u1"), CrashLine(kStartMs + 1, "u1"), CrashLine(kStartMs + 2, "u1")});
+  cluster.Start({.workers = 1, .cores_per_worker = 2});
+  const std::string sink = cluster.SinkDir("out");
+  const std::string job = cluster.SubmitDetached(
+      {"--checkpoint-dir", mount_dir.path() + "/disk/checkpoint", "--trigger",
+       "processing-time=200ms", "--sql-file",
+       WriteScript(cluster, "disk.sql", CrashSql(topic, sink, /*bounded=*/false))});
+  REQUIRE(WaitFor([&] { return cluster.GetJob(job, 0).status().total_input_rows() == 3; },
+                  seconds(60), std::chrono::milliseconds(50)));
+  // The checkpoint disk fills up, then new records arrive: the offset log cannot be written.
+  disk.Fill();
+  ProduceTo(topic, 0,
+            {CrashLine(kStartMs + 20'000, "u3"), CrashLine(kStartMs + 20'001, "u3"),
+             CrashLine(kStartMs + 20'002, "u3")});
+  const bool paused = WaitFor(
+      [&] {
+        const proto::JobStatus st = cluster.GetJob(job, 0).status();
+        return st.state() == proto::RECOVERING &&
+               st.message().find("No space left on device") != std::string::npos;
+      },
+      seconds(30), std::chrono::milliseconds(50));
+  INFO(cluster.StatusText(job) << cluster.Logs(40));
+  REQUIRE(paused);
+  std::this_thread::sleep_for(seconds(2));  // it stays paused, and is not failed
+  CHECK(cluster.GetJob(job, 0).status().state() == proto::RECOVERING);
+  disk.Free();
+  REQUIRE(WaitFor(
+      [&] {
+        const proto::JobStatus st = cluster.GetJob(job, 0).status();
+        return st.total_input_rows() == 6 && st.state() == proto::RUNNING;
+      },
+      seconds(60), std::chrono::milliseconds(50)));
+  CommandResult stop =
+      cluster.RunSubmit({"--master", cluster.master_url(), "--stop", job, "--drain"});
+  INFO(stop.stdout_text << stop.stderr_text);
+  REQUIRE(stop.exit_code == 0);
+  REQUIRE(cluster.WaitForState(job, proto::FINISHED, seconds(30)));
+  const std::vector<std::string> want = {
+      R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"u1","crash_count":3})",
+      R"({"window_start":"2026-01-11 14:43:10","window_end":"2026-01-11 14:43:20","user_id":"u3","crash_count":3})"};
+  std::string diff = RowDiff(want, ReadSinkDir(sink));
+  if (!diff.empty()) FAIL(diff);
 }
 
 TEST_CASE("spate-submit checks a SQL script before anything runs", "[integration]") {
