@@ -1,6 +1,8 @@
 #include "exec/expr.h"
 
+#include <locale.h>
 #include <re2/re2.h>
+#include <wctype.h>
 
 #include <algorithm>
 #include <charconv>
@@ -135,7 +137,86 @@ inline bool StartsWithAt(std::string_view s, size_t at, std::string_view lit, bo
   return true;
 }
 
+// The locale whose towlower/towupper map case (C.UTF-8 is built into glibc), or none: then only
+// ASCII letters change case.
+locale_t CaseLocale() {
+  static const locale_t loc = [] {
+    locale_t l = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(0));
+    if (l == static_cast<locale_t>(0)) {
+      l = newlocale(LC_CTYPE_MASK, "en_US.UTF-8", static_cast<locale_t>(0));
+    }
+    return l;
+  }();
+  return loc;
+}
+
+// Decodes one UTF-8 sequence at s[i]: its code point and length, or length 0 when not UTF-8.
+inline size_t DecodeUtf8(std::string_view s, size_t i, char32_t* cp) {
+  const unsigned char c = static_cast<unsigned char>(s[i]);
+  size_t n = c < 0x80                ? 1
+             : c >= 0xC2 && c < 0xE0 ? 2
+             : c >= 0xE0 && c < 0xF0 ? 3
+             : c >= 0xF0 && c < 0xF5 ? 4
+                                     : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  char32_t v = n == 1 ? c : n == 2 ? (c & 0x1F) : n == 3 ? (c & 0x0F) : (c & 0x07);
+  for (size_t k = 1; k < n; ++k) {
+    const unsigned char d = static_cast<unsigned char>(s[i + k]);
+    if ((d & 0xC0) != 0x80) return 0;
+    v = (v << 6) | (d & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+  if ((n == 3 && v < 0x800) || (n == 4 && (v < 0x10000 || v > 0x10FFFF)) ||
+      (v >= 0xD800 && v <= 0xDFFF)) {
+    return 0;
+  }
+  *cp = v;
+  return n;
+}
+
+inline void AppendUtf8(char32_t v, std::string* out) {
+  if (v < 0x80) {
+    out->push_back(static_cast<char>(v));
+  } else if (v < 0x800) {
+    out->push_back(static_cast<char>(0xC0 | (v >> 6)));
+    out->push_back(static_cast<char>(0x80 | (v & 0x3F)));
+  } else if (v < 0x10000) {
+    out->push_back(static_cast<char>(0xE0 | (v >> 12)));
+    out->push_back(static_cast<char>(0x80 | ((v >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (v & 0x3F)));
+  } else {
+    out->push_back(static_cast<char>(0xF0 | (v >> 18)));
+    out->push_back(static_cast<char>(0x80 | ((v >> 12) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | ((v >> 6) & 0x3F)));
+    out->push_back(static_cast<char>(0x80 | (v & 0x3F)));
+  }
+}
+
 }  // namespace
+
+void ChangeCaseUnicode(std::string_view s, bool upper, std::string* out) {
+  const locale_t loc = CaseLocale();
+  for (size_t i = 0; i < s.size();) {
+    char32_t cp = 0;
+    const size_t n = DecodeUtf8(s, i, &cp);
+    if (n == 0) {  // not UTF-8: kept as it is
+      out->push_back(s[i++]);
+      continue;
+    }
+    if (n == 1) {
+      const char c = s[i];
+      out->push_back(upper ? ((c >= 'a' && c <= 'z') ? static_cast<char>(c ^ 0x20) : c)
+                           : AsciiToLower(c));
+    } else if (loc == static_cast<locale_t>(0)) {
+      out->append(s.substr(i, n));
+    } else {
+      const wint_t mapped = upper ? towupper_l(static_cast<wint_t>(cp), loc)
+                                  : towlower_l(static_cast<wint_t>(cp), loc);
+      AppendUtf8(static_cast<char32_t>(mapped), out);
+    }
+    i += n;
+  }
+}
 
 Status LikeMatcher::Compile(std::string_view pattern, int escape, bool case_insensitive) {
   ci_ = case_insensitive;
@@ -143,6 +224,11 @@ Status LikeMatcher::Compile(std::string_view pattern, int escape, bool case_inse
   literals_.clear();
   std::string lit;
   auto flush = [&] {
+    if (!lit.empty() && ci_ && HasNonAscii(lit)) {
+      std::string lowered;
+      ChangeCaseUnicode(lit, /*upper=*/false, &lowered);
+      lit = std::move(lowered);
+    }
     if (!lit.empty()) {
       tokens_.push_back({TokenKind::kLiteral, static_cast<uint32_t>(literals_.size()),
                          static_cast<uint32_t>(lit.size())});
@@ -198,17 +284,28 @@ Status LikeMatcher::Compile(std::string_view pattern, int escape, bool case_inse
 }
 
 bool LikeMatcher::Matches(std::string_view s) const {
+  if (ci_ && HasNonAscii(s)) {
+    // Non-ASCII letters have case too: compare the lower-cased text exactly.
+    thread_local std::string lowered;
+    lowered.clear();
+    ChangeCaseUnicode(s, /*upper=*/false, &lowered);
+    return MatchesAs(lowered, /*ci=*/false);
+  }
+  return MatchesAs(s, ci_);
+}
+
+bool LikeMatcher::MatchesAs(std::string_view s, bool ci) const {
   switch (shape_) {
     case Shape::kAny:
       return true;
     case Shape::kExact:
-      return s.size() == needle_.size() && StartsWithAt(s, 0, needle_, ci_);
+      return s.size() == needle_.size() && StartsWithAt(s, 0, needle_, ci);
     case Shape::kPrefix:
-      return StartsWithAt(s, 0, needle_, ci_);
+      return StartsWithAt(s, 0, needle_, ci);
     case Shape::kSuffix:
-      return s.size() >= needle_.size() && StartsWithAt(s, s.size() - needle_.size(), needle_, ci_);
+      return s.size() >= needle_.size() && StartsWithAt(s, s.size() - needle_.size(), needle_, ci);
     case Shape::kContains:
-      if (ci_) return ContainsIgnoreCase(s, needle_);
+      if (ci) return ContainsIgnoreCase(s, needle_);
       if (needle_.empty()) return true;
       return memmem(s.data(), s.size(), needle_.data(), needle_.size()) != nullptr;
     case Shape::kGeneral:
@@ -233,7 +330,7 @@ bool LikeMatcher::Matches(std::string_view s) const {
           continue;
         }
         const std::string_view lit(literals_.data() + tok.offset, tok.size);
-        if (StartsWithAt(s, i, lit, ci_)) {
+        if (StartsWithAt(s, i, lit, ci)) {
           i += lit.size();
           ++t;
           continue;
@@ -434,6 +531,15 @@ inline std::string_view TrimWhitespace(std::string_view s) {
 }
 
 Value ChangeCase(std::string_view s, bool upper, Arena* arena) {
+  if (internal::HasNonAscii(s)) {
+    thread_local std::string mapped;
+    mapped.clear();
+    internal::ChangeCaseUnicode(s, upper, &mapped);
+    if (mapped == s) return Value::String(s);
+    char* out = arena->Allocate(mapped.size());
+    std::memcpy(out, mapped.data(), mapped.size());
+    return Value::String({out, mapped.size()});
+  }
   const char lo = upper ? 'a' : 'A';
   const char hi = upper ? 'z' : 'Z';
   size_t k = 0;
@@ -1265,9 +1371,15 @@ Status CompileCall(const proto::Expr& e, Node* n) {
       // LOWER(x) LIKE 'pattern without upper case' is x ILIKE 'pattern': no copy of x.
       if (n->args[0]->op == Op::kLower) {
         const Value* p = LiteralArg(*n->args[1]);
-        const bool lower_pattern =
+        // (A pattern with upper-case letters never matches lower-cased text; rewritten, it would.)
+        bool lower_pattern =
             p != nullptr && p->kind == ValueKind::kString &&
             std::none_of(p->s.begin(), p->s.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+        if (lower_pattern && internal::HasNonAscii(p->s)) {
+          std::string lowered;
+          internal::ChangeCaseUnicode(p->s, /*upper=*/false, &lowered);
+          lower_pattern = lowered == p->s;
+        }
         if (n->ci || lower_pattern) {
           n->args[0] = std::move(n->args[0]->args[0]);
           n->ci = true;

@@ -31,12 +31,28 @@ Value Compare(CmpOp op, const Value& a, const Value& b);
 /// point), `escape` (-1: none) makes the next character literal. Case-insensitive matching
 /// folds ASCII letters only. The shapes 'abc', 'abc%', '%abc', '%abc%' and '%' are tested
 /// directly (memmem, or the SIMD ContainsIgnoreCase); others by wildcard matching.
+/// Unicode simple (one-to-one) case mapping of UTF-8 text, as glibc's towlower/towupper in the
+/// C.UTF-8 locale: 'É' <-> 'é', 'Σ' <-> 'σ', 'İ' -> 'i'; 'ß' stays 'ß' (a full mapping, as
+/// Java's, gives "SS"). Bytes that are not UTF-8 are kept. Appends to `*out`.
+void ChangeCaseUnicode(std::string_view s, bool upper, std::string* out);
+
+/// True when `s` holds a byte outside ASCII.
+inline bool HasNonAscii(std::string_view s) {
+  unsigned char any = 0;
+  for (char c : s) any |= static_cast<unsigned char>(c);
+  return any >= 0x80;
+}
+
 class LikeMatcher {
  public:
+  /// case_insensitive (ILIKE): both sides compared after Unicode lower-casing
+  /// (ChangeCaseUnicode); ASCII text takes a path without the copy.
   Status Compile(std::string_view pattern, int escape, bool case_insensitive);
   bool Matches(std::string_view s) const;
 
  private:
+  bool MatchesAs(std::string_view s, bool ci) const;
+
   enum class TokenKind : uint8_t { kLiteral, kAnyOne, kAnyRun };
   enum class Shape : uint8_t { kExact, kPrefix, kSuffix, kContains, kAny, kGeneral };
   struct Token {

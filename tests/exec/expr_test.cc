@@ -273,7 +273,16 @@ TEST_CASE("LIKE and ILIKE: wildcards, escapes, code points, shapes", "[unit]") {
   CHECK(IsBool(Like("ILIKE", "Crash here", "crash%"), true));
   CHECK(IsBool(Like("ILIKE", "HeLLo", "h_llo"), true));
   CHECK(IsBool(Like("NOT_ILIKE", "HeLLo", "h_llo"), false));
-  CHECK(IsBool(Like("ILIKE", "ÉCOLE", "école"), false));  // non-ASCII letters are not folded
+  // Non-ASCII letters have case too (Unicode simple case mapping, as DuckDB's).
+  CHECK(IsBool(Like("ILIKE", "ÉCOLE", "école"), true));
+  CHECK(IsBool(Like("ILIKE", "école", "%COLE"), true));
+  CHECK(IsBool(Like("ILIKE", "ΣΟΦΙΑ", "σοφ_α"), true));
+  CHECK(IsBool(Like("ILIKE",
+                    "\xe2\x84\xaa"
+                    "elvin",
+                    "kelvin"),
+               true));                                       // U+212A lower-cases to k
+  CHECK(IsBool(Like("ILIKE", "Straße", "STRASSE"), false));  // simple mapping: no ß -> SS
   // A custom escape character.
   CHECK(IsBool(Like("LIKE", "50%", "50!%", "!"), true));
   CHECK(IsBool(Like("LIKE", "505", "50!%", "!"), false));
@@ -302,6 +311,16 @@ TEST_CASE("LIKE and ILIKE: wildcards, escapes, code points, shapes", "[unit]") {
   CHECK(IsBool(EvalOn(Call("LIKE", TYPE_BOOLEAN,
                            {Call("UPPER", TYPE_STRING, {Col(0, TYPE_STRING)}), Str("%CRASH D%")}),
                       content),
+               true));
+  // A pattern with a non-ASCII upper-case letter never matches lower-cased text: not rewritten.
+  const std::vector<Value> ecole = {Value::String("ÉCOLE")};
+  CHECK(IsBool(EvalOn(Call("LIKE", TYPE_BOOLEAN,
+                           {Call("LOWER", TYPE_STRING, {Col(0, TYPE_STRING)}), Str("%É%")}),
+                      ecole),
+               false));
+  CHECK(IsBool(EvalOn(Call("LIKE", TYPE_BOOLEAN,
+                           {Call("LOWER", TYPE_STRING, {Col(0, TYPE_STRING)}), Str("%é%")}),
+                      ecole),
                true));
 }
 
@@ -417,7 +436,14 @@ TEST_CASE("string functions: LOWER, UPPER, CHAR_LENGTH, SUBSTRING, CONCAT, TRIM"
   const std::vector<Value> row = {Value::String("Héllo World"), Value::Null(),
                                   Value::String("  pad  "), Value::String("already lower")};
   CHECK(IsString(EvalOn(Call("LOWER", TYPE_STRING, {Col(0, TYPE_STRING)}), row), "héllo world"));
-  CHECK(IsString(EvalOn(Call("UPPER", TYPE_STRING, {Col(0, TYPE_STRING)}), row), "HéLLO WORLD"));
+  CHECK(IsString(EvalOn(Call("UPPER", TYPE_STRING, {Col(0, TYPE_STRING)}), row), "HÉLLO WORLD"));
+  // Unicode simple case mapping: lengths in bytes may change (U+0130 -> 'i', U+0250 -> U+2C6F).
+  CHECK(
+      IsString(EvalOn(Call("UPPER", TYPE_STRING, {Str("straße ǆ σοφία ɐ")})), "STRAßE Ǆ ΣΟΦΊΑ Ɐ"));
+  CHECK(IsString(EvalOn(Call("LOWER", TYPE_STRING, {Str("İSTANBUL ÉTÉ ΣΑΣ \xe2\x84\xaa")})),
+                 "istanbul été σασ k"));
+  CHECK(IsString(EvalOn(Call("UPPER", TYPE_STRING, {Str("caf\xc3 x")})),
+                 "CAF\xc3 X"));  // not UTF-8: kept
   const Value same = EvalOn(Call("LOWER", TYPE_STRING, {Col(3, TYPE_STRING)}), row);
   CHECK(same.s.data() == row[3].s.data());  // nothing to change: no copy
   CHECK(IsNull(EvalOn(Call("LOWER", TYPE_STRING, {Col(1, TYPE_STRING)}), row)));
