@@ -372,6 +372,8 @@ int RunSubmit(int argc, char** argv) {
   app.add_flag("--drain", drain, "with --stop: emit every open window first");
   app.add_option("--log-level", log_level, "log level of an in-process (local) cluster")
       ->capture_default_str();
+  SecurityFlags security;
+  AddSecurityFlags(&app, &security);
   app.prefix_command();
   try {
     app.parse(argc, argv);
@@ -387,6 +389,15 @@ int RunSubmit(int argc, char** argv) {
     std::fprintf(stderr, "spate-submit: %s\n", s.message().c_str());
     return code;
   };
+  {
+    auto transport_security = LoadTransportSecurity(security, /*server=*/false);
+    if (!transport_security.ok()) return fail(transport_security.status(), 2);
+    if (transport_security->tls() && ParseLocalMaster(master).ok()) {
+      return fail(Status::InvalidArgument("--tls-* need a spate://HOST:PORT master, not " + master),
+                  2);
+    }
+    SetTransportSecurity(std::move(*transport_security));
+  }
 
   // A shipped job (crash-detector ...) runs its SQL template (jobs/*.sql) with the job's flags
   // filled in; spate.job.engine=compiled runs its compiled pipeline (a benchmark baseline).

@@ -315,7 +315,7 @@ Result<std::unique_ptr<MasterServer>> MasterServer::Start(const MasterOptions& o
   grpc::ServerBuilder builder;
   int bound = 0;
   builder.AddListeningPort(options.host + ":" + std::to_string(options.port),
-                           grpc::InsecureServerCredentials(), &bound);
+                           MakeServerCredentials(), &bound);
   ConfigureServer(&builder);
   builder.RegisterService(m->service_.get());
   m->server_ = builder.BuildAndStart();
@@ -379,6 +379,8 @@ int RunMaster(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
+  SecurityFlags security;
+  AddSecurityFlags(&app, &security);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -388,6 +390,12 @@ int RunMaster(int argc, char** argv) {
     std::fprintf(stderr, "spate-master: %s\n", s.message().c_str());
     return 2;
   }
+  auto transport_security = LoadTransportSecurity(security, /*server=*/true);
+  if (!transport_security.ok()) {
+    std::fprintf(stderr, "spate-master: %s\n", transport_security.status().message().c_str());
+    return 2;
+  }
+  SetTransportSecurity(std::move(*transport_security));
   auto timeout = ParseDurationMs(worker_timeout);
   if (!timeout.ok() || *timeout <= 0) {
     std::fprintf(stderr, "spate-master: --worker-timeout: %s\n",

@@ -1098,8 +1098,12 @@ void WebUi::Routes() {
     (void)master_->HandleListJobs(proto::ListJobsRequest(), &list);
     std::vector<proto::JobStatus> jobs(list.jobs().begin(), list.jobs().end());
     res.set_header("Cache-Control", "no-store");
-    res.set_content(web::RenderMetrics(master_->registry().Snapshot(), jobs, totals, NowMs()),
-                    "text/plain; version=0.0.4; charset=utf-8");
+    std::string text = web::RenderMetrics(master_->registry().Snapshot(), jobs, totals, NowMs());
+    text +=
+        "# HELP spate_auth_failures_total gRPC calls refused for a missing or wrong proof of the "
+        "cluster secret.\n# TYPE spate_auth_failures_total counter\nspate_auth_failures_total " +
+        std::to_string(AuthFailureCount()) + "\n";
+    res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
   });
 
   s.set_error_handler([](const httplib::Request& req, httplib::Response& res) {

@@ -94,11 +94,13 @@ class WorkerGrpcService final : public proto::Worker::Service {
   // Tasks learn from the call's context when the master cancels them.
   grpc::Status RunSourceTask(grpc::ServerContext* ctx, const proto::SourceTaskRequest* request,
                              proto::SourceTaskReply* reply) override {
+    if (grpc::Status denied = AuthorizeCall(ctx, "RunSourceTask"); !denied.ok()) return denied;
     return ToGrpcStatus(
         h_->HandleRunSourceTask(*request, reply, [ctx] { return ctx->IsCancelled(); }));
   }
   grpc::Status RunStateTask(grpc::ServerContext* ctx, const proto::StateTaskRequest* request,
                             proto::StateTaskReply* reply) override {
+    if (grpc::Status denied = AuthorizeCall(ctx, "RunStateTask"); !denied.ok()) return denied;
     return ToGrpcStatus(
         h_->HandleRunStateTask(*request, reply, [ctx] { return ctx->IsCancelled(); }));
   }
@@ -201,7 +203,7 @@ Result<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOptions& o
   grpc::ServerBuilder builder;
   int bound_port = 0;
   builder.AddListeningPort(options.host + ":" + std::to_string(options.port),
-                           grpc::InsecureServerCredentials(), &bound_port);
+                           MakeServerCredentials(), &bound_port);
   ConfigureServer(&builder);
   // The transport learns its own address (for local short-circuits) once the port is bound.
   auto transport = std::make_unique<GrpcShuffleTransport>();
@@ -309,6 +311,8 @@ int RunWorker(int argc, char** argv) {
                  "host name others use to reach this worker (default: --host)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
+  SecurityFlags security;
+  AddSecurityFlags(&app, &security);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -318,6 +322,12 @@ int RunWorker(int argc, char** argv) {
     std::fprintf(stderr, "spate-worker: %s\n", s.message().c_str());
     return 2;
   }
+  auto transport_security = LoadTransportSecurity(security, /*server=*/true);
+  if (!transport_security.ok()) {
+    std::fprintf(stderr, "spate-worker: %s\n", transport_security.status().message().c_str());
+    return 2;
+  }
+  SetTransportSecurity(std::move(*transport_security));
   auto url = ParseMasterUrl(master);
   auto mem = ParseBytes(memory);
   if (!url.ok() || !mem.ok()) {
