@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/config.h"
+#include "common/kafka_props.h"
 #include "common/logging.h"
 #include "common/rpc.h"
 #include "common/text.h"
@@ -237,7 +238,9 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
     if (value != "true" && value != "false") {
       return Status::InvalidArgument("spate.source.prefilter must be true or false");
     }
-  } else if (key.rfind("spate.kafka.", 0) != 0) {
+  } else if (key.rfind("spate.kafka.", 0) == 0) {
+    SPATE_RETURN_IF_ERROR(CheckJobKafkaProperty(key.substr(std::string("spate.kafka.").size())));
+  } else {
     return Status::InvalidArgument(
         "unknown --conf key '" + key +
         "' (known: spate.sql.shuffle.partitions, spate.key-groups, spate.job.engine, "

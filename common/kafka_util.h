@@ -124,8 +124,10 @@ struct TopicInfo {
 class KafkaAdmin {
  public:
   /// Connects to `bootstrap` and checks that it answers a metadata request within
-  /// `timeout_ms`. Errors: InvalidArgument (empty bootstrap, timeout <= 0), Unavailable.
-  static Result<KafkaAdmin> Make(const std::string& bootstrap, int timeout_ms);
+  /// `timeout_ms`, with librdkafka properties `conf` (security.protocol, sasl.*, ssl.*).
+  /// Errors: InvalidArgument (empty bootstrap, timeout <= 0, a bad property), Unavailable.
+  static Result<KafkaAdmin> Make(const std::string& bootstrap, int timeout_ms,
+                                 const std::map<std::string, std::string>& conf = {});
 
   /// Creates `name` with `partitions` partitions and `replication` replicas, and topic-level
   /// `configs` (e.g. {"retention.ms", "-1"}). Errors: AlreadyExists, InvalidArgument (name,

@@ -8,6 +8,7 @@
 
 #include "common/config.h"
 #include "common/daemon.h"
+#include "common/kafka_props.h"
 #include "common/kafka_util.h"
 #include "common/logging.h"
 #include "common/rpc.h"
@@ -132,7 +133,9 @@ Status ValidateJobSpec(proto::JobSpec* spec) {
                                      it->second + "'");
     }
   }
-  SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec->bootstrap()));
+  SPATE_RETURN_IF_ERROR(CheckJobKafkaProperties(*spec));
+  SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec->bootstrap(),
+                                                     worker::SourceKafkaProperties(*spec)));
   SPATE_RETURN_IF_ERROR(PartitionCount(kafka.get(), spec->topic(), 5'000).status());
   return Status::OK();
 }
@@ -261,12 +264,13 @@ Status MasterHandler::HandleGetJob(const proto::GetJobRequest& request, proto::G
   auto job = FindJob(request.job_id());
   if (job.ok()) {
     (*job)->Fill(request, reply);
-    return Status::OK();
+  } else {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto past = past_jobs_.find(request.job_id());
+    if (past == past_jobs_.end()) return job.status();
+    *reply->mutable_status() = past->second;
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  auto past = past_jobs_.find(request.job_id());
-  if (past == past_jobs_.end()) return job.status();
-  *reply->mutable_status() = past->second;
+  *reply->mutable_status() = RedactJobSecrets(std::move(*reply->mutable_status()));
   return Status::OK();
 }
 
@@ -278,6 +282,7 @@ Status MasterHandler::HandleListJobs(const proto::ListJobsRequest&, proto::ListJ
     for (const auto& [id, j] : jobs_) jobs.push_back(j);
   }
   for (const auto& j : jobs) *reply->add_jobs() = j->Status();
+  for (auto& j : *reply->mutable_jobs()) j = RedactJobSecrets(std::move(j));
   return Status::OK();
 }
 

@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "master/cluster.h"
 #include "master/job_runner.h"
+#include "master/job_secrets.h"
 #include "master/meta_store.h"
 #include "master/web_ui.h"
 #include "proto/spate.grpc.pb.h"

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 
+#include "common/kafka_props.h"
 #include "common/security.h"
 #include "tests/support/process.h"
 
@@ -71,6 +72,55 @@ TEST_CASE("constant-time comparison compares contents and lengths", "[unit]") {
   CHECK(!ConstantTimeEquals("abc", "abcd"));
   CHECK(HmacSha256Hex("key", "The quick brown fox jumps over the lazy dog") ==
         "f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8");
+}
+
+}  // namespace
+}  // namespace spate
+
+namespace spate {
+namespace {
+
+TEST_CASE("a job may set Kafka security and tuning properties, not ones that run code", "[unit]") {
+  for (const char* ok : {"security.protocol", "sasl.mechanism", "sasl.username", "sasl.password",
+                         "ssl.ca.pem", "ssl.key.password", "fetch.max.bytes", "linger.ms"}) {
+    INFO(ok);
+    CHECK(CheckJobKafkaProperty(ok).ok());
+  }
+  for (const char* bad : {"sasl.kerberos.kinit.cmd", "plugin.library.paths", "ssl.engine.location",
+                          "ssl.providers", "sasl.kerberos.keytab", "debug", "bootstrap.servers"}) {
+    Status s = CheckJobKafkaProperty(bad);
+    INFO(bad << ": " << s.ToString());
+    CHECK(s.code() == StatusCode::kInvalidArgument);
+    CHECK(s.message().find(std::string("'") + bad + "'") != std::string::npos);
+  }
+}
+
+TEST_CASE("secret Kafka properties are redacted in conf values and SQL text", "[unit]") {
+  CHECK(IsSecretKafkaProperty("sasl.password"));
+  CHECK(IsSecretKafkaProperty("spate.kafka.ssl.key.password"));
+  CHECK(IsSecretKafkaProperty("properties.ssl.key.pem"));
+  CHECK(!IsSecretKafkaProperty("sasl.username"));
+  CHECK(RedactedValue("spate.kafka.sasl.password", "hunter2") == kRedacted);
+  CHECK(RedactedValue("spate.kafka.sasl.username", "alice") == "alice");
+  const std::string sql =
+      "CREATE TABLE t (x INT) WITH ('connector' = 'kafka', 'properties.sasl.username' = 'alice',\n"
+      "  'properties.sasl.password'='it''s-secret', 'topic' = 'logs');";
+  const std::string redacted = RedactSqlSecrets(sql);
+  CHECK(redacted.find("it''s-secret") == std::string::npos);
+  CHECK(redacted.find("secret") == std::string::npos);
+  CHECK(redacted.find("'properties.sasl.password'='[redacted]'") != std::string::npos);
+  CHECK(redacted.find("'properties.sasl.username' = 'alice'") != std::string::npos);
+  CHECK(redacted.find("'topic' = 'logs'") != std::string::npos);
+}
+
+TEST_CASE("tools' --conf takes spate.kafka.KEY=VALUE", "[unit]") {
+  auto props = ParseKafkaConfFlags(
+      {"spate.kafka.security.protocol=SASL_SSL", "spate.kafka.sasl.password=a=b"});
+  REQUIRE(props.ok());
+  CHECK(props->at("security.protocol") == "SASL_SSL");
+  CHECK(props->at("sasl.password") == "a=b");
+  CHECK(!ParseKafkaConfFlags({"security.protocol=SASL_SSL"}).ok());
+  CHECK(!ParseKafkaConfFlags({"spate.kafka.security.protocol"}).ok());
 }
 
 }  // namespace
