@@ -339,7 +339,10 @@ Result<std::unique_ptr<MasterServer>> MasterServer::Start(const MasterOptions& o
                options.state_dir, options.worker_timeout_ms);
   if (options.ui_port >= 0) {
     WebUiOptions ui;
-    ui.host = options.host;
+    ui.host = options.ui_host.empty() ? options.host : options.ui_host;
+    ui.auth_secret = GetTransportSecurity().auth_secret;
+    ui.tls_cert_file = options.ui_tls_cert_file;
+    ui.tls_key_file = options.ui_tls_key_file;
     ui.port = options.ui_port;
     ui.kill_enabled = options.ui_kill_enabled;
     ui.master_address = m->address_;
@@ -378,6 +381,7 @@ int RunMaster(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(-1, 65535));
   app.add_flag("--ui-kill-enabled", o.ui_kill_enabled, "allow killing jobs from the web page");
+  app.add_option("--ui-host", o.ui_host, "address the web page binds (default: --host)");
   app.add_option("--state-dir", o.state_dir, "RocksDB directory for jobs, offset and commit logs")
       ->capture_default_str();
   app.add_option("--worker-timeout", worker_timeout, "declare a worker lost after this silence")
@@ -401,6 +405,8 @@ int RunMaster(int argc, char** argv) {
     return 2;
   }
   SetTransportSecurity(std::move(*transport_security));
+  o.ui_tls_cert_file = security.tls_cert;
+  o.ui_tls_key_file = security.tls_key;
   auto timeout = ParseDurationMs(worker_timeout);
   if (!timeout.ok() || *timeout <= 0) {
     std::fprintf(stderr, "spate-master: --worker-timeout: %s\n",

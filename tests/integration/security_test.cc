@@ -13,6 +13,7 @@
 #include <regex>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/rpc.h"
@@ -298,6 +299,19 @@ TEST_CASE(
   CommandResult plain = list({});
   INFO(plain.stderr_text);
   CHECK(plain.exit_code == 1);
+  // The page is served over HTTPS with the same certificate, and not over plain HTTP.
+  httplib::SSLClient https("127.0.0.1", cluster.ui_port());
+  https.set_ca_cert_path((certs + "/ca.pem").c_str());
+  https.enable_server_certificate_verification(true);
+  https.set_bearer_token_auth(kSecret);
+  auto page = https.Get("/api/v1/jobs");
+  REQUIRE(page);
+  CHECK(page->status == 200);
+  httplib::Client plain_http("127.0.0.1", cluster.ui_port());
+  plain_http.set_bearer_token_auth(kSecret);
+  auto plain_page = plain_http.Get("/api/v1/jobs");
+  CHECK((!plain_page || plain_page->status != 200));
+
   // The same over gRPC directly: a right secret does not make up for the missing certificate.
   TransportSecurity ca_only = WithSecret(kSecret);
   {
@@ -493,6 +507,97 @@ TEST_CASE(
   INFO(plugin.stderr_text);
   CHECK(plugin.exit_code != 0);
   CHECK(Contains(plugin.stderr_text, "'plugin.library.paths'"));
+}
+
+TEST_CASE(
+    "with a secret the page needs a login, and kill needs a same-origin POST with the CSRF token",
+    "[integration]") {
+  Cluster cluster;
+  const std::string secret = WriteSecret(cluster.dir(), "secret", kSecret);
+  const std::string topic = cluster.CreateTopic("sec-page", 2);
+  cluster.Produce(topic, DataArgs(606, 2'000));
+  ClusterOptions options;
+  options.workers = 1;
+  options.master_args = {"--auth-secret-file", secret, "--ui-kill-enabled"};
+  options.worker_args = {"--auth-secret-file", secret};
+  options.client_args = {"--auth-secret-file", secret};
+  cluster.Start(options);
+  // A streaming job that runs until it is killed.
+  const std::string job =
+      cluster.SubmitDetached({"--topic", topic, "--starting-offsets", "earliest", "--sink",
+                              "file:" + cluster.SinkDir("out"), "crash-detector"});
+  REQUIRE(cluster.WaitForState(job, proto::RUNNING, seconds(30)));
+
+  httplib::Client anonymous("127.0.0.1", cluster.ui_port());
+  for (const char* path : {"/", "/api/v1", "/api/v1/jobs", ("/api/v1/jobs/" + job).c_str(),
+                           "/metrics", "/static/app.js"}) {
+    auto res = anonymous.Get(path);
+    INFO(path);
+    REQUIRE(res);
+    CHECK(res->status == 401);
+    CHECK(Contains(res->get_header_value("WWW-Authenticate"), "Basic"));
+    CHECK(!res->get_header_value("Content-Security-Policy").empty());
+    CHECK(!Contains(res->body, job));
+  }
+  httplib::Client wrong("127.0.0.1", cluster.ui_port());
+  wrong.set_basic_auth("admin", kWrongSecret);
+  CHECK(wrong.Get("/api/v1/jobs")->status == 401);
+  wrong.set_bearer_token_auth(kWrongSecret);
+  CHECK(wrong.Get("/api/v1/jobs")->status == 401);
+
+  httplib::Client basic("127.0.0.1", cluster.ui_port());
+  basic.set_basic_auth("admin", kSecret);
+  auto page = basic.Get("/");
+  REQUIRE(page);
+  CHECK(page->status == 200);
+  CHECK(Contains(page->get_header_value("Content-Security-Policy"), "default-src"));
+  httplib::Client http("127.0.0.1", cluster.ui_port());
+  http.set_bearer_token_auth(kSecret);
+  auto detail = http.Get(("/api/v1/jobs/" + job).c_str());
+  REQUIRE(detail);
+  REQUIRE(detail->status == 200);
+  const std::string csrf = nlohmann::json::parse(detail->body).value("csrfToken", "");
+  REQUIRE(csrf.size() == 64);
+  CHECK(!Contains(csrf, kSecret));
+
+  const std::string kill = "/api/v1/jobs/" + job + "/kill";
+  // Kill by GET: refused.
+  auto by_get = http.Get(kill.c_str());
+  REQUIRE(by_get);
+  CHECK(by_get->status == 405);
+  // POST without the CSRF token, with a wrong one, or from another origin: refused.
+  const httplib::Headers action = {{"X-Spate-Action", "kill"}};
+  auto no_csrf = http.Post(kill.c_str(), action, "", "text/plain");
+  REQUIRE(no_csrf);
+  CHECK(no_csrf->status == 403);
+  auto bad_csrf = http.Post(kill.c_str(), {{"X-Spate-Action", "kill"}, {"X-Spate-CSRF", "0"}}, "",
+                            "text/plain");
+  REQUIRE(bad_csrf);
+  CHECK(bad_csrf->status == 403);
+  auto other_origin = http.Post(
+      kill.c_str(),
+      {{"X-Spate-Action", "kill"}, {"X-Spate-CSRF", csrf}, {"Origin", "http://evil.example"}}, "",
+      "text/plain");
+  REQUIRE(other_origin);
+  CHECK(other_origin->status == 403);
+  // Without a login, even with the token: 401.
+  auto anonymous_kill = anonymous.Post(
+      kill.c_str(), {{"X-Spate-Action", "kill"}, {"X-Spate-CSRF", csrf}}, "", "text/plain");
+  REQUIRE(anonymous_kill);
+  CHECK(anonymous_kill->status == 401);
+  // None of those touched the job.
+  std::this_thread::sleep_for(milliseconds(500));
+  CHECK(cluster.GetJob(job, 0).status().state() == proto::RUNNING);
+
+  // A same-origin POST with the token, as the page sends it, kills it.
+  const std::string origin = "http://127.0.0.1:" + std::to_string(cluster.ui_port());
+  auto ok = http.Post(kill.c_str(),
+                      {{"X-Spate-Action", "kill"}, {"X-Spate-CSRF", csrf}, {"Origin", origin}}, "",
+                      "text/plain");
+  REQUIRE(ok);
+  INFO(ok->body);
+  CHECK(ok->status == 200);
+  CHECK(cluster.WaitForState(job, proto::KILLED, seconds(30)));
 }
 
 }  // namespace
