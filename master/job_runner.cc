@@ -13,7 +13,7 @@
 #include "common/kafka_util.h"
 #include "common/rpc.h"
 #include "master/batch_log.h"
-#include "master/job_secrets.h"
+#include "master/job_policy.h"
 #include "master/planner.h"
 
 namespace spate::master {

@@ -226,7 +226,9 @@ Status MasterHandler::HandleHeartbeat(const proto::HeartbeatRequest& request,
 Status MasterHandler::HandleSubmitJob(const proto::SubmitJobRequest& request,
                                       proto::SubmitJobReply* reply) {
   proto::JobSpec spec = request.spec();
+  SPATE_RETURN_IF_ERROR(CheckJobSpecSize(spec));
   SPATE_RETURN_IF_ERROR(ValidateJobSpec(&spec));
+  SPATE_RETURN_IF_ERROR(CheckJobPaths(spec, options_.job_path_roots));
   SPATE_ASSIGN_OR_RETURN(auto plan, JobPlanOf(spec));
   std::shared_ptr<JobRunner> runner;
   {
@@ -382,6 +384,10 @@ int RunMaster(int argc, char** argv) {
       ->check(CLI::Range(-1, 65535));
   app.add_flag("--ui-kill-enabled", o.ui_kill_enabled, "allow killing jobs from the web page");
   app.add_option("--ui-host", o.ui_host, "address the web page binds (default: --host)");
+  app.add_option("--job-path-roots", o.job_path_roots,
+                 "directories inside which jobs' --checkpoint-dir and file: sinks must lie "
+                 "(comma-separated; default: anywhere)")
+      ->delimiter(',');
   app.add_option("--state-dir", o.state_dir, "RocksDB directory for jobs, offset and commit logs")
       ->capture_default_str();
   app.add_option("--worker-timeout", worker_timeout, "declare a worker lost after this silence")

@@ -9,11 +9,12 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/status.h"
 #include "master/cluster.h"
+#include "master/job_policy.h"
 #include "master/job_runner.h"
-#include "master/job_secrets.h"
 #include "master/meta_store.h"
 #include "master/web_ui.h"
 #include "proto/spate.grpc.pb.h"
@@ -26,6 +27,8 @@ struct MasterOptions {
   int ui_port = 8080;            ///< web page, JSON API and /metrics; 0: any free port; < 0: none
   bool ui_kill_enabled = false;  ///< allow killing jobs from the web page
   std::string ui_host;           ///< the page's bind address; empty: `host`
+  /// Directories jobs' checkpoint dirs and file sinks must lie in; empty: anywhere.
+  std::vector<std::string> job_path_roots;
   /// PEM files for HTTPS on the page (the --tls-cert and --tls-key of gRPC); empty: HTTP.
   std::string ui_tls_cert_file;
   std::string ui_tls_key_file;

@@ -600,5 +600,67 @@ TEST_CASE(
   CHECK(cluster.WaitForState(job, proto::KILLED, seconds(30)));
 }
 
+TEST_CASE(
+    "with --job-path-roots, checkpoint dirs and file sinks outside the roots are refused at "
+    "submit, and an oversized job spec too",
+    "[integration]") {
+  Cluster cluster;
+  const std::string root = cluster.dir().MakeSubdir("jobs");
+  const std::string outside = cluster.dir().MakeSubdir("elsewhere");
+  std::filesystem::create_directory_symlink(outside, root + "/link");
+  const std::string topic = cluster.CreateTopic("sec-paths", 2);
+  cluster.Produce(topic, DataArgs(707, 40'000));
+  OracleResult expected = cluster.Oracle(topic);
+  REQUIRE(!expected.rows.empty());
+  ClusterOptions options;
+  options.workers = 1;
+  options.master_args = {"--job-path-roots", root};
+  cluster.Start(options);
+
+  auto submit = [&](const std::string& checkpoint, const std::string& sink) {
+    return cluster.Submit(
+        {"--topic", topic, "--starting-offsets", "earliest", "--trigger", "available-now",
+         "--checkpoint-dir", checkpoint, "--sink", "file:" + sink, "crash-detector"},
+        seconds(90));
+  };
+  struct Case {
+    std::string checkpoint, sink, named;
+  };
+  for (const Case& c : {Case{outside + "/ckpt", root + "/out", "--checkpoint-dir"},
+                        Case{root + "/ckpt", outside + "/out", "file sink"},
+                        Case{root + "/../elsewhere/ckpt", root + "/out", "--checkpoint-dir"},
+                        Case{root + "/ckpt", root + "/link/out", "file sink"},
+                        Case{"relative/ckpt", root + "/out", "--checkpoint-dir"}}) {
+    CommandResult r = submit(c.checkpoint, c.sink);
+    INFO(c.checkpoint << " " << c.sink << ": " << r.stderr_text);
+    CHECK(r.exit_code == 2);
+    CHECK(Contains(r.stderr_text, c.named));
+    CHECK(Contains(r.stderr_text, root));
+  }
+  CHECK(std::filesystem::is_empty(outside));
+
+  // Inside the root the job runs as usual.
+  CommandResult ok = submit(root + "/ckpt", root + "/out");
+  INFO(ok.stderr_text << cluster.Logs());
+  REQUIRE(ok.exit_code == 0);
+  RequireSameRows(expected.rows, ReadSinkDir(root + "/out"), cluster);
+
+  // A spec past the master's 1 MB: refused with its size and the limit.
+  const std::string sql = "-- " + std::string(1100 * 1024, 'x') +
+                          "\nCREATE TABLE logs (user_id STRING) WITH ('connector' = 'kafka', "
+                          "'topic' = '" +
+                          topic + "', 'properties.bootstrap.servers' = '" + Bootstrap() +
+                          "', 'format' = 'json', 'scan.startup.mode' = 'earliest-offset', "
+                          "'scan.bounded.mode' = 'latest-offset');\n"
+                          "SELECT user_id, COUNT(*) AS n FROM logs GROUP BY user_id;";
+  const std::string sql_file = cluster.dir().Join("big.sql");
+  std::ofstream(sql_file) << sql;
+  CommandResult big = cluster.RunSubmit(
+      {"--master", cluster.master_url(), "--detach", "--sql-file", sql_file}, seconds(30));
+  INFO(big.stderr_text);
+  CHECK(big.exit_code == 2);
+  CHECK(Contains(big.stderr_text, "at most 1048576"));
+}
+
 }  // namespace
 }  // namespace spate::testing
