@@ -128,6 +128,19 @@ std::string RedactSqlSecrets(const std::string& sql) {
   return out;
 }
 
+namespace {
+std::map<std::string, std::string>& DaemonProperties() {
+  static std::map<std::string, std::string> properties;
+  return properties;
+}
+}  // namespace
+
+void SetDaemonKafkaProperties(std::map<std::string, std::string> properties) {
+  DaemonProperties() = std::move(properties);
+}
+
+const std::map<std::string, std::string>& DaemonKafkaProperties() { return DaemonProperties(); }
+
 Result<std::map<std::string, std::string>> ParseKafkaConfFlags(
     const std::vector<std::string>& items) {
   std::map<std::string, std::string> out;

@@ -48,6 +48,14 @@ std::map<std::string, std::string> KafkaPropertiesOfConf(const Map& conf) {
   return out;
 }
 
+/// Sets the librdkafka properties of this daemon (spate-master's or spate-worker's own `--conf
+/// spate.kafka.*`): applied to every Kafka client the process makes, under a job's properties.
+/// Any property is allowed here (the operator's, e.g. Kerberos settings). Call before making
+/// clients; not thread-safe with them.
+void SetDaemonKafkaProperties(std::map<std::string, std::string> properties);
+/// This process's daemon properties (empty by default).
+const std::map<std::string, std::string>& DaemonKafkaProperties();
+
 /// Parses a tool's `--conf spate.kafka.K=V` flags into librdkafka properties. InvalidArgument for
 /// an item without '=' or a key without the spate.kafka. prefix. The tools run with the
 /// operator's own rights, so any librdkafka property is accepted.

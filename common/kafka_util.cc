@@ -329,6 +329,7 @@ Result<KafkaClientPtr> MakeKafkaClient(rd_kafka_type_t type, const std::string& 
   SPATE_RETURN_IF_ERROR(set("bootstrap.servers", bootstrap));
   // An idle broker connection closed by the broker is normal, not worth a warning.
   SPATE_RETURN_IF_ERROR(set("log.connection.close", "false"));
+  for (const auto& [key, value] : DaemonKafkaProperties()) SPATE_RETURN_IF_ERROR(set(key, value));
   for (const auto& [key, value] : conf) SPATE_RETURN_IF_ERROR(set(key, value));
   rd_kafka_conf_set_log_cb(c.get(), &LogToSpdlog);
 

@@ -67,10 +67,11 @@ Status ValidateTopicName(std::string_view name);
 
 /// Creates a librdkafka client (RD_KAFKA_PRODUCER or RD_KAFKA_CONSUMER) for `bootstrap`
 /// ("host:port[,host:port...]") with the given librdkafka properties applied on top of
-/// Spate's defaults. librdkafka's own log lines go to spdlog's default logger (its errors and
-/// warnings as spdlog warnings, its info and debug as debug). Does not contact the broker.
-/// Returns InvalidArgument for an empty bootstrap or a property librdkafka rejects (the
-/// message names the property). The returned handle is thread-safe, as librdkafka's is.
+/// Spate's defaults and the daemon's own (DaemonKafkaProperties). librdkafka's own log lines go to
+/// spdlog's default logger (its errors and warnings as spdlog warnings, its info and debug as
+/// debug). Does not contact the broker. Returns InvalidArgument for an empty bootstrap or a
+/// property librdkafka rejects (the message names the property). The returned handle is
+/// thread-safe, as librdkafka's is.
 Result<KafkaClientPtr> MakeKafkaClient(rd_kafka_type_t type, const std::string& bootstrap,
                                        const std::map<std::string, std::string>& conf = {});
 

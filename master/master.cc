@@ -396,6 +396,10 @@ int RunMaster(int argc, char** argv) {
       ->capture_default_str();
   SecurityFlags security;
   AddSecurityFlags(&app, &security);
+  std::vector<std::string> kafka_conf;
+  app.add_option("--conf", kafka_conf,
+                 "spate.kafka.KEY=VALUE: a librdkafka property for every Kafka client of this "
+                 "daemon, any property allowed (repeatable)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -411,6 +415,12 @@ int RunMaster(int argc, char** argv) {
     return 2;
   }
   SetTransportSecurity(std::move(*transport_security));
+  auto kafka_properties = ParseKafkaConfFlags(kafka_conf);
+  if (!kafka_properties.ok()) {
+    std::fprintf(stderr, "spate-master: %s\n", kafka_properties.status().message().c_str());
+    return 2;
+  }
+  SetDaemonKafkaProperties(std::move(*kafka_properties));
   o.ui_tls_cert_file = security.tls_cert;
   o.ui_tls_key_file = security.tls_key;
   auto timeout = ParseDurationMs(worker_timeout);

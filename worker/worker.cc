@@ -8,6 +8,7 @@
 
 #include "common/config.h"
 #include "common/daemon.h"
+#include "common/kafka_props.h"
 #include "common/logging.h"
 #include "common/rpc.h"
 
@@ -313,6 +314,10 @@ int RunWorker(int argc, char** argv) {
       ->capture_default_str();
   SecurityFlags security;
   AddSecurityFlags(&app, &security);
+  std::vector<std::string> kafka_conf;
+  app.add_option("--conf", kafka_conf,
+                 "spate.kafka.KEY=VALUE: a librdkafka property for every Kafka client of this "
+                 "daemon, any property allowed (repeatable)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -328,6 +333,12 @@ int RunWorker(int argc, char** argv) {
     return 2;
   }
   SetTransportSecurity(std::move(*transport_security));
+  auto kafka_properties = ParseKafkaConfFlags(kafka_conf);
+  if (!kafka_properties.ok()) {
+    std::fprintf(stderr, "spate-worker: %s\n", kafka_properties.status().message().c_str());
+    return 2;
+  }
+  SetDaemonKafkaProperties(std::move(*kafka_properties));
   auto url = ParseMasterUrl(master);
   auto mem = ParseBytes(memory);
   if (!url.ok() || !mem.ok()) {

@@ -507,6 +507,24 @@ TEST_CASE(
   INFO(plugin.stderr_text);
   CHECK(plugin.exit_code != 0);
   CHECK(Contains(plugin.stderr_text, "'plugin.library.paths'"));
+
+  // The same settings as the daemons' own --conf instead: a job that names none reads through
+  // the SASL_SSL listener as well.
+  Cluster daemons;
+  ClusterOptions options;
+  options.workers = 1;
+  options.master_args = conf;
+  options.worker_args = conf;
+  daemons.Start(options);
+  const std::string sink = daemons.SinkDir("out");
+  CommandResult plain_job =
+      daemons.RunSubmit({"--master", daemons.master_url(), "--bootstrap", broker.sasl(), "--topic",
+                         in, "--starting-offsets", "earliest", "--sink", "file:" + sink,
+                         "--trigger", "available-now", "crash-detector"},
+                        seconds(120));
+  INFO("spate-submit stderr:\n" << plain_job.stderr_text << "\n" << daemons.Logs());
+  REQUIRE(plain_job.exit_code == 0);
+  RequireSameRows(expected.rows, ReadSinkDir(sink), daemons);
 }
 
 TEST_CASE(
