@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -42,6 +43,26 @@ Result<std::string> ReadWholeFile(const std::string& path, const char* flag) {
   std::string text = out.str();
   if (text.empty()) return Status::InvalidArgument(std::string(flag) + ": " + path + " is empty");
   return text;
+}
+
+// A file that is not PEM fails here, with its flag named, instead of as a server that cannot
+// start or a handshake that fails later.
+Status CheckPem(const std::string& pem, const std::string& path, const char* flag, bool key) {
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  bool ok = false;
+  if (key) {
+    EVP_PKEY* k = PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr);
+    ok = k != nullptr;
+    EVP_PKEY_free(k);
+  } else {
+    X509* x = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    ok = x != nullptr;
+    X509_free(x);
+  }
+  BIO_free(bio);
+  if (ok) return Status::OK();
+  return Status::InvalidArgument(std::string(flag) + ": " + path + " holds no PEM " +
+                                 (key ? "private key (an unencrypted one)" : "certificate"));
 }
 
 std::string TrimTrailingNewlines(std::string s) {
@@ -132,10 +153,13 @@ Result<TransportSecurity> LoadTransportSecurity(const SecurityFlags& flags, bool
   }
   if (!flags.tls_cert.empty()) {
     SPATE_ASSIGN_OR_RETURN(s.cert_pem, ReadWholeFile(flags.tls_cert, "--tls-cert"));
+    SPATE_RETURN_IF_ERROR(CheckPem(s.cert_pem, flags.tls_cert, "--tls-cert", false));
     SPATE_ASSIGN_OR_RETURN(s.key_pem, ReadWholeFile(flags.tls_key, "--tls-key"));
+    SPATE_RETURN_IF_ERROR(CheckPem(s.key_pem, flags.tls_key, "--tls-key", true));
   }
   if (!flags.tls_ca.empty()) {
     SPATE_ASSIGN_OR_RETURN(s.ca_pem, ReadWholeFile(flags.tls_ca, "--tls-ca"));
+    SPATE_RETURN_IF_ERROR(CheckPem(s.ca_pem, flags.tls_ca, "--tls-ca", false));
   }
   if (server && !s.ca_pem.empty() && s.cert_pem.empty()) {
     return Status::InvalidArgument("--tls-ca on a server needs --tls-cert and --tls-key too");

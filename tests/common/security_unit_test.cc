@@ -62,8 +62,28 @@ TEST_CASE("security flags: short secrets, lone certificates and unreadable files
   CHECK(s.status().message().find("--tls-cert and --tls-key") != std::string::npos);
   tls.tls_cert.clear();
   tls.tls_ca = write("ca.pem", "x");
+  s = LoadTransportSecurity(tls, /*server=*/false);
+  REQUIRE(!s.ok());
+  CHECK(s.status().message().find("holds no PEM certificate") != std::string::npos);
+  // A real CA (scripts/gen-certs.sh): a client may verify the server with it alone; a server
+  // needs its own certificate and key.
+  auto made =
+      testing::RunCommand({testing::SourceDir() + "/scripts/gen-certs.sh", dir.Join("certs")},
+                          std::chrono::seconds(30));
+  REQUIRE(made.ok());
+  REQUIRE(made->exit_code == 0);
+  tls.tls_ca = dir.Join("certs/ca.pem");
   CHECK(!LoadTransportSecurity(tls, /*server=*/true).ok());
   CHECK(LoadTransportSecurity(tls, /*server=*/false).ok());
+  tls.tls_cert = dir.Join("certs/node.pem");
+  tls.tls_key = dir.Join("certs/ca.pem");  // a certificate where the key should be
+  s = LoadTransportSecurity(tls, /*server=*/true);
+  REQUIRE(!s.ok());
+  CHECK(s.status().message().find("--tls-key") != std::string::npos);
+  tls.tls_key = dir.Join("certs/node.key");
+  s = LoadTransportSecurity(tls, /*server=*/true);
+  REQUIRE(s.ok());
+  CHECK(s->tls());
 }
 
 TEST_CASE("constant-time comparison compares contents and lengths", "[unit]") {
