@@ -1,11 +1,11 @@
 // spate-exec-bench: single-core throughput of the SQL operators (exec/) on course-like records
 // generated in memory, next to the log-record parser's full parse in the same run.
 //
-//   spate-exec-bench [--records N] [--seconds S] [--seed X] [--sql FILE]...
+//   spate-exec-bench [--records N] [--seconds S] [--seed X] [--sql FILE]... [--sql-only]
 //
 // --sql FILE (repeatable): also stage 1 of that SQL script (planned as spate-submit plans it;
 // ${...} placeholders need not be filled) over the same records, Stage1::Add per record and one
-// Finish per pass: e.g. bench/sql/severity-stats.sql.
+// Finish per pass: e.g. bench/sql/severity-stats.sql. --sql-only: only those and the bare parse.
 //
 // Rates are records per second of this thread's CPU time (as spate-parser-bench). "ratio" is
 // the mode's time per record over the bare parse's ("parse, all fields").
@@ -186,6 +186,7 @@ int Run(int argc, char** argv) {
   double seconds = 1.0;
   uint64_t seed = 7;
   std::vector<std::string> sql_files;
+  bool sql_only = false;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     if (arg == "--records" && i + 1 < argc) {
@@ -196,9 +197,12 @@ int Run(int argc, char** argv) {
       seed = std::strtoull(argv[++i], nullptr, 10);
     } else if (arg == "--sql" && i + 1 < argc) {
       sql_files.emplace_back(argv[++i]);
+    } else if (arg == "--sql-only") {
+      sql_only = true;
     } else {
-      std::fprintf(stderr, "usage: %s [--records N] [--seconds S] [--seed X] [--sql FILE]...\n",
-                   argv[0]);
+      std::fprintf(
+          stderr, "usage: %s [--records N] [--seconds S] [--seed X] [--sql FILE]... [--sql-only]\n",
+          argv[0]);
       return arg == "--help" || arg == "-h" ? 0 : 2;
     }
   }
@@ -252,56 +256,58 @@ int Run(int argc, char** argv) {
     for (std::string_view r : c.records) ok += parser.Parse(r, kAllFields, &view).ok();
     return ok;
   }));
-  rows.push_back(Measure("parse, 4 fields (RecordParser)", c, seconds, [&] {
-    uint64_t ok = 0;
-    for (std::string_view r : c.records) ok += parser.Parse(r, kCrashFields, &view).ok();
-    return ok;
-  }));
-  rows.push_back(Measure("decode 6 columns", c, seconds, [&] {
-    uint64_t ok = 0;
-    for (std::string_view r : c.records) ok += d6.Decode(r, row).ok();
-    return ok;
-  }));
-  rows.push_back(Measure("decode 4 columns", c, seconds, [&] {
-    uint64_t ok = 0;
-    for (std::string_view r : c.records) ok += d4.Decode(r, row).ok();
-    return ok;
-  }));
-  rows.push_back(Measure("decode 4 + LOWER(content) LIKE '%crash%'", c, seconds, [&] {
-    uint64_t hits = 0;
-    for (std::string_view r : c.records) {
-      if (!d4.Decode(r, row).ok()) continue;
-      hits += exec::IsTrue(where.Eval(row, &arena));
-      arena.Reset();
-    }
-    return hits;
-  }));
   GroupMap by_severity(&set);
-  rows.push_back(Measure("decode 4 + GROUP BY severity, 5 aggregates", c, seconds, [&] {
-    uint64_t ok = 0;
-    for (std::string_view r : c.records) {
-      if (!d4.Decode(r, row).ok()) continue;
-      key.clear();
-      exec::EncodeKey(&row[1], 1, &key);
-      set.Update(by_severity.Find(key), row, &arena);
-      arena.Reset();
-      ++ok;
-    }
-    return ok;
-  }));
   GroupMap by_user(&set);
-  rows.push_back(Measure("decode 4 + GROUP BY user_id (5000 groups)", c, seconds, [&] {
-    uint64_t ok = 0;
-    for (std::string_view r : c.records) {
-      if (!d4.Decode(r, row).ok()) continue;
-      key.clear();
-      exec::EncodeKey(&row[2], 1, &key);
-      set.Update(by_user.Find(key), row, &arena);
-      arena.Reset();
-      ++ok;
-    }
-    return ok;
-  }));
+  if (!sql_only) {
+    rows.push_back(Measure("parse, 4 fields (RecordParser)", c, seconds, [&] {
+      uint64_t ok = 0;
+      for (std::string_view r : c.records) ok += parser.Parse(r, kCrashFields, &view).ok();
+      return ok;
+    }));
+    rows.push_back(Measure("decode 6 columns", c, seconds, [&] {
+      uint64_t ok = 0;
+      for (std::string_view r : c.records) ok += d6.Decode(r, row).ok();
+      return ok;
+    }));
+    rows.push_back(Measure("decode 4 columns", c, seconds, [&] {
+      uint64_t ok = 0;
+      for (std::string_view r : c.records) ok += d4.Decode(r, row).ok();
+      return ok;
+    }));
+    rows.push_back(Measure("decode 4 + LOWER(content) LIKE '%crash%'", c, seconds, [&] {
+      uint64_t hits = 0;
+      for (std::string_view r : c.records) {
+        if (!d4.Decode(r, row).ok()) continue;
+        hits += exec::IsTrue(where.Eval(row, &arena));
+        arena.Reset();
+      }
+      return hits;
+    }));
+    rows.push_back(Measure("decode 4 + GROUP BY severity, 5 aggregates", c, seconds, [&] {
+      uint64_t ok = 0;
+      for (std::string_view r : c.records) {
+        if (!d4.Decode(r, row).ok()) continue;
+        key.clear();
+        exec::EncodeKey(&row[1], 1, &key);
+        set.Update(by_severity.Find(key), row, &arena);
+        arena.Reset();
+        ++ok;
+      }
+      return ok;
+    }));
+    rows.push_back(Measure("decode 4 + GROUP BY user_id (5000 groups)", c, seconds, [&] {
+      uint64_t ok = 0;
+      for (std::string_view r : c.records) {
+        if (!d4.Decode(r, row).ok()) continue;
+        key.clear();
+        exec::EncodeKey(&row[2], 1, &key);
+        set.Update(by_user.Find(key), row, &arena);
+        arena.Reset();
+        ++ok;
+      }
+      return ok;
+    }));
+  }
 
   // Stage 1 of whole SQL scripts: decode, computed columns, WHERE, windows, keys, aggregates.
   std::vector<std::string> names;
@@ -345,6 +351,7 @@ int Run(int argc, char** argv) {
     std::printf("%-50s %12.0f %10.1f %7.2f %10llu\n", r.name, r.records_per_s, r.ns_per_record,
                 r.ns_per_record / base, static_cast<unsigned long long>(r.count));
   }
+  if (sql_only) return 0;
   std::printf("\ngroups: %zu by severity, %zu by user_id\n", by_severity.size(), by_user.size());
   // The decoder and the parser must agree on every record, and the filter count must be the
   // crash records (about one in ten).

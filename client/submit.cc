@@ -77,18 +77,24 @@ std::string ProgressLine(const proto::BatchProgress& p) {
          " rows out, watermark " + EventTime(p.watermark_ms());
 }
 
+// Calls the leading master; with standby masters (a list), a call that finds its master down
+// or standing by asks the others which one leads and goes there.
 class MasterClient {
  public:
-  explicit MasterClient(const std::string& address)
-      : address_(address), stub_(proto::Master::NewStub(MakeChannel(address))) {}
+  explicit MasterClient(std::vector<std::string> addresses) : link_(std::move(addresses)) {}
 
   template <typename Req, typename Rep, typename Fn>
   Status Call(const char* what, Fn fn, const Req& req, Rep* rep) {
-    auto ctx = MakeContext(kRpcTimeout);
-    grpc::Status s = (stub_.get()->*fn)(ctx.get(), req, rep);
-    if (s.error_code() == grpc::StatusCode::UNAVAILABLE ||
-        s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-      return Status::Unavailable("cannot reach the master at " + address_ + " (" +
+    grpc::Status s;
+    std::string address;
+    for (int tries = 0; tries < 3; ++tries) {
+      address = link_.address();
+      auto ctx = MakeContext(kRpcTimeout);
+      s = (link_.stub()->*fn)(ctx.get(), req, rep);
+      if (!Away(s) || !link_.Failover()) break;
+    }
+    if (Away(s)) {
+      return Status::Unavailable("cannot reach the master at " + address + " (" +
                                  s.error_message() + ")");
     }
     return FromGrpcStatus(s, what);
@@ -105,8 +111,15 @@ class MasterClient {
   }
 
  private:
-  std::string address_;
-  std::unique_ptr<proto::Master::Stub> stub_;
+  // The master is down, unreachable, standing by, or shutting down (its server cancels the
+  // calls in flight; this client never cancels its own).
+  static bool Away(const grpc::Status& s) {
+    return s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+           s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED ||
+           s.error_code() == grpc::StatusCode::CANCELLED;
+  }
+
+  worker::MasterLink link_;
 };
 
 bool Terminal(proto::JobState s) {
@@ -227,16 +240,21 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
     if (*ms <= 0) {
       return Status::InvalidArgument(key + " must be a positive duration, not '" + value + "'");
     }
+  } else if (key == "spate.event-time.max-future") {
+    auto ms = ParseDurationMs(value);
+    if (!ms.ok()) return ms.status().WithContext(key);
+    if (*ms < 0) return Status::InvalidArgument(key + " must not be negative, not '" + value + "'");
   } else if (key == "spate.job.engine") {
     if (value != "sql" && value != "compiled") {
       return Status::InvalidArgument("spate.job.engine must be sql or compiled, not '" + value +
                                      "'");
     }
-  } else if (key == "spate.checkpoint.snapshot-interval") {
+  } else if (key == "spate.checkpoint.snapshot-interval" ||
+             key == "spate.checkpoint.retained-batches") {
     SPATE_RETURN_IF_ERROR(ParsePositive(key, value).status());
-  } else if (key == "spate.source.prefilter") {
+  } else if (key == "spate.source.prefilter" || key == "spate.source.fail-on-data-loss") {
     if (value != "true" && value != "false") {
-      return Status::InvalidArgument("spate.source.prefilter must be true or false");
+      return Status::InvalidArgument(key + " must be true or false");
     }
   } else if (key.rfind("spate.kafka.", 0) == 0) {
     SPATE_RETURN_IF_ERROR(CheckJobKafkaProperty(key.substr(std::string("spate.kafka.").size())));
@@ -246,7 +264,8 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
         "' (known: spate.sql.shuffle.partitions, spate.key-groups, spate.job.engine, "
         "spate.source.idle-timeout, "
         "spate.source.prefilter, spate.source.stall-timeout, spate.task.timeout, "
-        "spate.checkpoint.snapshot-interval, "
+        "spate.checkpoint.snapshot-interval, spate.event-time.max-future, "
+        "spate.source.fail-on-data-loss, spate.checkpoint.retained-batches, "
         "spate.kafka.<librdkafka property>)");
   }
   return Status::OK();
@@ -273,6 +292,10 @@ std::string FormatStatus(const proto::GetJobReply& reply) {
   out += "late rows:  " + std::to_string(st.total_rows_dropped_by_watermark()) +
          " dropped behind the watermark\n";
   out += "malformed:  " + std::to_string(st.total_malformed_rows()) + "\n";
+  if (st.total_offsets_lost() > 0) {
+    out += "lost:       " + std::to_string(st.total_offsets_lost()) +
+           " offsets deleted from Kafka before they were read (skipped)\n";
+  }
   out += "emitted:    " + std::to_string(st.total_rows_emitted()) + " rows\n";
   out += "recovery:   " + std::to_string(st.recoveries()) + " recoveries, " +
          std::to_string(st.replayed_batches()) + " failed attempts replayed, " +
@@ -280,6 +303,14 @@ std::string FormatStatus(const proto::GetJobReply& reply) {
          " state rows restored from the checkpoint, last took " +
          std::to_string(st.last_recovery_ms()) + " ms\n";
   out += "checkpoint: " + st.spec().checkpoint_dir() + "\n";
+  if (st.epoch() > 0) {
+    out += "leader:     epoch " + std::to_string(st.epoch()) +
+           (st.takeover_ms() > 0 ? "; taken over in " + std::to_string(st.takeover_ms()) +
+                                       " ms (from the previous leader's last sign of life to "
+                                       "this job's first batch committed under this one)"
+                                 : "") +
+           "\n";
+  }
   // The newest few malformed and late records, so a user can see what went wrong.
   const int n = st.recent_samples_size();
   for (int i = std::max(0, n - 3); i < n; ++i) {
@@ -340,7 +371,9 @@ int RunSubmit(int argc, char** argv) {
   bool detach = false, list = false, drain = false, quiet = false, explain = false;
   std::string sql_text, sql_file;
   std::string status_job, kill_job, stop_job, log_level = "warn";
-  app.add_option("--master", master, "spate://HOST:PORT, or local[N] to run in this process")
+  app.add_option("--master", master,
+                 "spate://HOST:PORT (standby masters: spate://HOST:PORT,HOST:PORT,...), or "
+                 "local[N] to run in this process")
       ->capture_default_str();
   app.add_option("--num-executors", num_executors, "executors to start")
       ->check(CLI::Range(1, 1024));
@@ -494,12 +527,14 @@ int RunSubmit(int argc, char** argv) {
     address = local_master->address();
     num_executors = 1;
     executor_cores = *local;
-  } else {
-    auto url = ParseMasterUrl(master);
-    if (!url.ok()) return fail(url.status(), 2);
-    address = *url;
   }
-  MasterClient client(address);
+  std::vector<std::string> masters = {address};
+  if (!local.ok()) {
+    auto urls = worker::ParseMasterUrls(master);
+    if (!urls.ok()) return fail(urls.status(), 2);
+    masters = std::move(*urls);
+  }
+  MasterClient client(std::move(masters));
   struct Cleanup {
     std::string dir;
     ~Cleanup() {

@@ -13,8 +13,9 @@ namespace spate::client {
 
 /// Applies one `--conf key=value` to a job spec. Known keys: spate.sql.shuffle.partitions
 /// (spark.sql.shuffle.partitions is accepted too), spate.key-groups, spate.source.idle-timeout,
-/// spate.source.prefilter, spate.source.stall-timeout, spate.task.timeout, spate.kafka.<librdkafka
-/// property>. Anything else is InvalidArgument.
+/// spate.source.prefilter, spate.source.stall-timeout, spate.task.timeout,
+/// spate.checkpoint.snapshot-interval, spate.event-time.max-future, spate.job.engine,
+/// spate.kafka.<librdkafka property>. Anything else is InvalidArgument.
 Status ApplyConf(const std::string& key_value, proto::JobSpec* spec);
 
 /// Parses "local", "local[4]", "local[*]" into a core count; NotFound if `master` is not local.

@@ -186,8 +186,8 @@ bool ValidateValue(od::value& v, int depth, bool escapes) {
       od::object object;
       if (v.get_object().get(object)) return false;
       for (auto field_result : object) {
-        od::field f;
-        if (std::move(field_result).get(f)) return false;
+        if (field_result.error()) return false;
+        od::field& f = field_result.value_unsafe();  // in place, as in Run
         if (!ValidateKey(f, escapes) || !ValidateValue(f.value(), depth + 1, escapes)) return false;
       }
       return true;
@@ -317,8 +317,10 @@ ParseOutcome RecordParser::Impl::Run(std::string_view json, const char* padded, 
   uint32_t seen = 0;
   ParseOutcome problem;
   for (auto field_result : object) {
-    od::field f;
-    if (std::move(field_result).get(f)) return Fail(MalformedReason::kNotJson);
+    // Used in place: a copy into a local field is assembled from narrow stores and read back
+    // wide, a store-forwarding stall per field.
+    if (field_result.error()) return Fail(MalformedReason::kNotJson);
+    od::field& f = field_result.value_unsafe();
     const char* raw_key = f.key().raw();
     int index = MatchRawKey(raw_key);
     if (index < 0 && escapes && *FindQuoteOrBackslash(raw_key) == '\\') {
@@ -409,6 +411,8 @@ std::string_view MalformedReasonName(MalformedReason r) {
       return "wrong_type";
     case MalformedReason::kBadTimestamp:
       return "bad_timestamp";
+    case MalformedReason::kFutureEventTime:
+      return "future_event_time";
   }
   return "unknown";
 }

@@ -22,9 +22,11 @@ enum class MalformedReason : uint8_t {
   kMissingField,  ///< a required field is absent
   kWrongType,     ///< a required field has the wrong JSON type
   kBadTimestamp,  ///< `timestamp` is a non-integer or out-of-range number, or a bad date string
+  kFutureEventTime,  ///< the event time lies further ahead of the batch's wall clock than allowed
 };
 
-/// "none", "not_json", "not_object", "missing_field", "wrong_type", "bad_timestamp": metric labels.
+/// "none", "not_json", "not_object", "missing_field", "wrong_type", "bad_timestamp",
+/// "future_event_time": metric labels.
 std::string_view MalformedReasonName(MalformedReason r);
 
 /// Bits naming the record's fields, OR-ed into a `required` mask.

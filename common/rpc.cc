@@ -49,6 +49,9 @@ grpc::Status ToGrpcStatus(const Status& s) {
     case StatusCode::kInternal:
       code = grpc::StatusCode::INTERNAL;
       break;
+    case StatusCode::kOutOfRange:
+      code = grpc::StatusCode::OUT_OF_RANGE;
+      break;
   }
   return grpc::Status(code, s.message());
 }
@@ -86,6 +89,9 @@ Status FromGrpcStatus(const grpc::Status& s, std::string_view context) {
       break;
     case grpc::StatusCode::DATA_LOSS:
       code = StatusCode::kIOError;
+      break;
+    case grpc::StatusCode::OUT_OF_RANGE:
+      code = StatusCode::kOutOfRange;
       break;
     default:
       code = StatusCode::kInternal;

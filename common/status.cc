@@ -17,6 +17,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kIOError: return "IOError";
     case StatusCode::kCorruption: return "Corruption";
     case StatusCode::kInternal: return "Internal";
+    case StatusCode::kOutOfRange: return "OutOfRange";
   }
   return "Unknown";
 }

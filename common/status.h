@@ -25,6 +25,7 @@ enum class StatusCode : uint8_t {
   kIOError,
   kCorruption,
   kInternal,
+  kOutOfRange,  ///< e.g. offsets no longer in Kafka: retrying cannot help
 };
 
 /// Name of a code, e.g. "InvalidArgument".
@@ -56,6 +57,7 @@ class [[nodiscard]] Status {
   static Status IOError(std::string m) { return {StatusCode::kIOError, std::move(m)}; }
   static Status Corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+  static Status OutOfRange(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
 
   bool ok() const { return state_ == nullptr; }
   StatusCode code() const { return state_ ? state_->code : StatusCode::kOk; }

@@ -162,8 +162,8 @@ bool ValidateValue(od::value& v, int depth, bool escapes) {
       od::object object;
       if (v.get_object().get(object)) return false;
       for (auto field_result : object) {
-        od::field f;
-        if (std::move(field_result).get(f)) return false;
+        if (field_result.error()) return false;
+        od::field& f = field_result.value_unsafe();  // in place, as in WalkObject
         if (!ValidateKey(f, escapes) || !ValidateValue(f.value(), depth + 1, escapes)) return false;
       }
       return true;
@@ -555,8 +555,10 @@ Verdict RowDecoderImpl::ReadLeaf(od::value& v, const Entry& e, int depth, Value*
 
 Verdict RowDecoderImpl::WalkObject(od::object& object, const Node& node, int depth, Value* row) {
   for (auto field_result : object) {
-    od::field f;
-    if (std::move(field_result).get(f)) return Verdict::kInvalidJson;
+    // Used in place: a copy into a local field is assembled from narrow stores and read back
+    // wide, a store-forwarding stall per field.
+    if (field_result.error()) return Verdict::kInvalidJson;
+    od::field& f = field_result.value_unsafe();
     bool invalid_key = false;
     const Entry* e = Match(node, f.key().raw(), f, &invalid_key);
     if (invalid_key) return Verdict::kInvalidJson;

@@ -107,11 +107,15 @@ Stage1::Stage1(std::shared_ptr<const CompiledQuery> query, std::unique_ptr<RowDe
       row_(query_->source_width()),
       keys_(query_->keys().size()),
       outputs_(query_->aggregating() ? 0 : query_->outputs().size()),
-      agg_args_(aggs_ ? aggs_->arg_count() : 0) {}
+      agg_args_(aggs_ ? aggs_->arg_count() : 0),
+      panes_possible_(query_->window().kind() == proto::WINDOW_HOP &&
+                      query_->window().slide_ms() > 0 &&
+                      query_->window().size_ms() % query_->window().slide_ms() == 0) {}
 
 Stage1::~Stage1() {
   if (aggs_) {
     for (auto& [k, state] : groups_) aggs_->Destroy(state);
+    for (auto& [k, state] : panes_) aggs_->Destroy(state);
   }
 }
 
@@ -192,6 +196,13 @@ void Stage1::Add(std::string_view value, int64_t offset) {
       return;
     }
     ts = t.i;
+    if (event_time_limit_ms_ != 0 && ts > event_time_limit_ms_) {
+      // Far ahead of the wall clock: it would hold the watermark at its time for good.
+      --stats_.matched;
+      Malformed(MalformedReason::kFutureEventTime, ColumnName(static_cast<size_t>(et)), value,
+                offset);
+      return;
+    }
     if (!stats_.has_event_time) {
       stats_.has_event_time = true;
       stats_.min_event_time_ms = stats_.max_event_time_ms = ts;
@@ -211,6 +222,7 @@ void Stage1::Add(std::string_view value, int64_t offset) {
   }
   const auto& w = query_->window();
   int64_t wts = 0;
+  int64_t pane = 0;  // HOP: the start of the slide-long pane that holds the record
   if (w.kind() != proto::WINDOW_NONE) {
     const Value& t = row_[static_cast<size_t>(w.time_column())];
     if (t.kind != ValueKind::kInt) {
@@ -221,10 +233,20 @@ void Stage1::Add(std::string_view value, int64_t offset) {
     }
     wts = t.i;
     // Sessions: a record older than the watermark is late (it could otherwise reach into a
-    // session already emitted). Tumbling and sliding windows: late when its newest window closed.
-    const bool late = w.kind() == proto::WINDOW_SESSION
-                          ? wts < watermark_ms_
-                          : CompiledQuery::Closed(LastWindowEnd(w, wts), watermark_ms_);
+    // session already emitted). Tumbling and sliding windows: late when its newest window closed
+    // (for HOP the one that starts with the record's pane: the size is a multiple of the slide).
+    bool late;
+    if (w.kind() == proto::WINDOW_SESSION) {
+      late = wts < watermark_ms_;
+    } else if (w.kind() == proto::WINDOW_HOP) {
+      pane = ShiftedWindowStart(wts, w.slide_ms(), w.offset_ms());
+      late = CompiledQuery::Closed(query_->EndOf(pane), watermark_ms_);
+      // Panes need the size to be a multiple of the slide (the planner makes it so) and a start
+      // that is not clamped at INT64_MIN (see ShiftedWindowStart).
+      if (!panes_possible_ || pane - w.slide_ms() < INT64_MIN + w.size_ms()) pane = INT64_MIN;
+    } else {
+      late = CompiledQuery::Closed(LastWindowEnd(w, wts), watermark_ms_);
+    }
     if (late) {
       ++stats_.late;
       if (late_samples_ < kMaxSamples) {
@@ -238,6 +260,14 @@ void Stage1::Add(std::string_view value, int64_t offset) {
     keys_[i] = query_->keys()[i]->Eval(row_.data(), &arena_);
   scratch_.resize(8);
   EncodeKey(keys_.data(), keys_.size(), &scratch_);
+  if (w.kind() == proto::WINDOW_HOP && pane != INT64_MIN) {
+    // One state per (pane, key), as Flink slices sliding windows: Finish merges each pane into
+    // the size / slide windows that hold it, so a record costs one update, not one a window.
+    aggs_->EvalArgs(row_.data(), &arena_, agg_args_.data());
+    std::memcpy(scratch_.data(), &pane, 8);
+    aggs_->UpdateArgs(GroupState(&panes_), agg_args_.data());
+    return;
+  }
   // The aggregates' arguments are evaluated once per record, not once per window it falls in.
   bool have_args = false;
   AssignWindows(w, wts, [&](int64_t start, int64_t) {
@@ -247,11 +277,13 @@ void Stage1::Add(std::string_view value, int64_t offset) {
       have_args = true;
     }
     std::memcpy(scratch_.data(), &start, 8);
-    auto it = groups_.find(std::string_view(scratch_));
-    char* state =
-        it != groups_.end() ? it->second : groups_.emplace(scratch_, NewState()).first->second;
-    aggs_->UpdateArgs(state, agg_args_.data());
+    aggs_->UpdateArgs(GroupState(&groups_), agg_args_.data());
   });
+}
+
+char* Stage1::GroupState(GroupMap* groups) {
+  auto it = groups->find(std::string_view(scratch_));
+  return it != groups->end() ? it->second : groups->emplace(scratch_, NewState()).first->second;
 }
 
 std::vector<std::string> Stage1::Finish(std::vector<int64_t>* entries) {
@@ -265,13 +297,39 @@ std::vector<std::string> Stage1::Finish(std::vector<int64_t>* entries) {
   };
   std::vector<Item> items;
   items.reserve(groups_.size());
+  // (window start, key) -> its item's index, once there are panes.
+  std::unordered_map<std::string, size_t, Hash, std::equal_to<>> index;
   for (const auto& [k, state] : groups_) {
-    Item it;
+    Item& it = items.emplace_back();
     std::memcpy(&it.start, k.data(), 8);
     it.end = query_->EndOf(it.start);
     it.key = std::string_view(k).substr(8);
     aggs_->Serialize(state, &it.state);
-    items.push_back(std::move(it));
+    if (!panes_.empty()) index.emplace(k, items.size() - 1);
+  }
+  // Each (pane, key) into every window that holds the pane and has not closed (the windows of a
+  // pane are those of its first millisecond), merged per (window, key).
+  std::string pane_state, window_key;
+  for (const auto& [k, state] : panes_) {
+    int64_t pane;
+    std::memcpy(&pane, k.data(), 8);
+    pane_state.clear();
+    aggs_->Serialize(state, &pane_state);
+    AssignWindows(query_->window(), pane, [&](int64_t start, int64_t) {
+      if (CompiledQuery::Closed(query_->EndOf(start), watermark_ms_)) return;
+      window_key.assign(k);
+      std::memcpy(window_key.data(), &start, 8);
+      const auto [slot, fresh] = index.emplace(window_key, items.size());
+      if (!fresh) {
+        (void)aggs_->Merge(&items[slot->second].state, pane_state);
+        return;
+      }
+      Item& it = items.emplace_back();
+      it.start = start;
+      it.end = query_->EndOf(start);
+      it.key = std::string_view(k).substr(8);
+      it.state = pane_state;
+    });
   }
   if (query_->session()) {
     // Sessions of one key that overlap or touch merge into one (as Flink's TimeWindow.intersects):
@@ -298,7 +356,9 @@ std::vector<std::string> Stage1::Finish(std::vector<int64_t>* entries) {
     ++(*entries)[p];
   }
   for (auto& [k, state] : groups_) aggs_->Destroy(state);
+  for (auto& [k, state] : panes_) aggs_->Destroy(state);
   groups_.clear();
+  panes_.clear();
   state_blocks_.clear();
   state_used_ = 0;
   return out;

@@ -9,6 +9,8 @@
 // its state into the output row: aggregate row -> HAVING -> outputs -> JSON.
 #pragma once
 
+#include <absl/container/flat_hash_map.h>
+
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -90,6 +92,10 @@ class Stage1 {
                                               uint32_t shuffle_partitions, bool prefilter);
   ~Stage1();
 
+  /// Records whose event time is later than `limit_ms` are malformed (future_event_time);
+  /// 0: no bound (the default).
+  void set_event_time_limit(int64_t limit_ms) { event_time_limit_ms_ = limit_ms; }
+
   /// Processes one Kafka message value (`offset` -1 when unknown).
   void Add(std::string_view value, int64_t offset = -1);
 
@@ -112,7 +118,11 @@ class Stage1 {
   };
   Stage1(std::shared_ptr<const CompiledQuery> query, std::unique_ptr<RowDecoder> decoder,
          int64_t watermark_ms, uint32_t key_groups, uint32_t shuffle_partitions, bool prefilter);
+  // Group (window or pane start, 8 bytes + encoded key) -> its aggregate state.
+  using GroupMap = absl::flat_hash_map<std::string, char*, Hash, std::equal_to<>>;
   char* NewState();
+  // The state in `groups` of the group scratch_ names, made on first use.
+  char* GroupState(GroupMap* groups);
   std::string_view ColumnName(size_t column) const;
   void Sample(const char* kind, std::string_view reason, std::string_view value, int64_t offset,
               int64_t event_time_ms);
@@ -133,7 +143,10 @@ class Stage1 {
   std::vector<Value> agg_args_;  // the aggregates' distinct arguments for the current record
   Arena arena_;
   std::string scratch_;  // window start (8 bytes) + encoded group key
-  std::unordered_map<std::string, char*, Hash, std::equal_to<>> groups_;
+  GroupMap groups_;      // by window start
+  GroupMap panes_;       // HOP: by pane start (Finish merges each into its windows)
+  bool panes_possible_;
+  int64_t event_time_limit_ms_ = 0;
   std::vector<std::unique_ptr<char[]>> state_blocks_;
   size_t state_used_ = 0;  // bytes used in the newest block
   std::vector<std::string> rows_;

@@ -99,4 +99,19 @@ Result<RecoveredBatchLog> RecoverBatchLog(const std::string& checkpoint_dir) {
   return out;
 }
 
+Status PruneBatchLog(const std::string& checkpoint_dir, int64_t batch) {
+  for (std::string_view log : {"offsets", "commits"}) {
+    for (int64_t old : LoggedBatches(checkpoint_dir, log)) {
+      if (old >= batch) continue;
+      std::error_code ec;
+      fs::remove(BatchLogPath(checkpoint_dir, log, old), ec);
+      if (ec) {
+        return Status::IOError("cannot remove " + BatchLogPath(checkpoint_dir, log, old) + ": " +
+                               ec.message());
+      }
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace spate::master

@@ -41,4 +41,8 @@ struct RecoveredBatchLog {
 /// commit record before a torn one can be read (the log cannot say where to go on from).
 Result<RecoveredBatchLog> RecoverBatchLog(const std::string& checkpoint_dir);
 
+/// Deletes the offset- and commit-log records of batches below `batch` (the logs would otherwise
+/// grow by two files a batch for ever). Recovery needs only the newest records.
+Status PruneBatchLog(const std::string& checkpoint_dir, int64_t batch);
+
 }  // namespace spate::master

@@ -14,6 +14,7 @@
 #include "common/rpc.h"
 #include "master/batch_log.h"
 #include "master/job_policy.h"
+#include "master/ha.h"
 #include "master/planner.h"
 
 namespace spate::master {
@@ -63,11 +64,29 @@ using SourceCall =
 using StateCall =
     TaskCall<proto::StateTaskRequest, proto::StateTaskReply, &proto::Worker::Stub::RunStateTask>;
 
+// spate.event-time.max-future's default: an hour, as Kafka's log.message.timestamp.after.max.ms.
+constexpr int64_t kDefaultMaxFutureMs = 3'600'000;
+
 int64_t ConfDurationMs(const proto::JobSpec& spec, const std::string& key, int64_t fallback) {
   auto it = spec.conf().find(key);
   if (it == spec.conf().end()) return fallback;
   auto v = ParseDurationMs(it->second);
   return v.ok() ? *v : fallback;
+}
+
+int64_t ConfPositive(const proto::JobSpec& spec, const std::string& key, int64_t fallback) {
+  auto it = spec.conf().find(key);
+  if (it == spec.conf().end()) return fallback;
+  const long long v = std::atoll(it->second.c_str());
+  return v > 0 ? v : fallback;
+}
+
+// How many of the newest batches keep their offset- and commit-log records (Spark's
+// spark.sql.streaming.minBatchesToRetain); never fewer than two snapshot intervals, so that a
+// restore from the previous snapshot can still fence its state files by attempt.
+int64_t RetainedBatches(const proto::JobSpec& spec) {
+  const int64_t interval = ConfPositive(spec, "spate.checkpoint.snapshot-interval", 10);
+  return std::max(ConfPositive(spec, "spate.checkpoint.retained-batches", 100), 2 * interval + 2);
 }
 
 int64_t Since(std::chrono::steady_clock::time_point t) {
@@ -113,6 +132,8 @@ JobRunner::JobRunner(std::string job_id, proto::JobSpec spec, jobs::CompiledPlan
   status_.set_count_column(plan_.count_column);
   status_.set_window_ms(plan_.window_ms);
   status_.set_checkpoint_dir(spec_.checkpoint_dir());
+  status_.set_epoch(epoch());
+  taken_over_ = resumed && ctx_.election && ctx_.election->previous_alive_ms() > 0;
 }
 
 JobRunner::~JobRunner() {
@@ -275,6 +296,24 @@ spate::Status JobRunner::LoadCheckpoint() {
   }
   SPATE_ASSIGN_OR_RETURN(RecoveredBatchLog log, RecoverBatchLog(dir));
   for (const auto& why : log.skipped) spdlog::warn("job {}: checkpoint: {}", job_id_, why);
+  // With standby masters ZooKeeper holds the job's newest plan and commit, each written there
+  // (fenced by the epoch) before its copy in the checkpoint dir: they decide where the job
+  // goes on from, and the copies are written again (a leader may have died between the two).
+  SPATE_ASSIGN_OR_RETURN(auto point, ctx_.meta->LoadResumePoint(job_id_));
+  if (point) {
+    if (point->commit && (!log.commit || point->commit->batch_id() >= log.commit->batch_id())) {
+      log.commit = point->commit;
+      SPATE_RETURN_IF_ERROR(
+          WriteProtoRecord(BatchLogPath(dir, "commits", log.commit->batch_id()), *log.commit));
+    }
+    log.replay.clear();
+    const int64_t after = log.commit ? log.commit->batch_id() : -1;
+    if (point->plan && point->plan->batch_id() > after) {
+      log.replay.push_back(*point->plan);
+      SPATE_RETURN_IF_ERROR(
+          WriteProtoRecord(BatchLogPath(dir, "offsets", point->plan->batch_id()), *point->plan));
+    }
+  }
   int64_t last = -1;
   if (log.commit) {
     const proto::BatchCommit* commit = &*log.commit;
@@ -360,7 +399,10 @@ spate::Result<bool> JobRunner::AddExecutors(int count, const std::string& only_w
     s = ctx_.registry->Reserve(wid, spec_.executor_cores(), spec_.executor_memory_bytes());
     if (!s.ok()) break;
     proto::ExecutorAssignment a;
-    a.set_executor_id("exec-" + std::to_string(next_executor_++));
+    // Under standby masters the ids carry the epoch: a deposed leader's executors, still
+    // winding down on a worker, never share an id (or a state directory) with the new ones.
+    a.set_executor_id((epoch() > 0 ? "e" + std::to_string(epoch()) + "-" : std::string()) +
+                      "exec-" + std::to_string(next_executor_++));
     a.set_worker_id(wid);
     for (const auto& w : ctx_.registry->Snapshot())
       if (w.id == wid) a.set_address(w.address());
@@ -372,6 +414,7 @@ spate::Result<bool> JobRunner::AddExecutors(int count, const std::string& only_w
     *req.mutable_spec() = spec_;
     *req.mutable_executor() = a;
     req.set_topic_partitions(kafka_partitions_);
+    req.set_epoch(epoch());
     proto::LaunchExecutorReply reply;
     auto ctx = MakeContext(kControlTimeout);
     s = FromGrpcStatus(ctx_.clients->For(a.address())->LaunchExecutor(ctx.get(), req, &reply),
@@ -492,7 +535,31 @@ bool JobRunner::SpreadOut() {
   return true;
 }
 
+int32_t JobRunner::WireAttempt(int attempt) const {
+  // Attempts are numbered anew by every leader: the epoch in their number keeps a deposed
+  // leader's state files and shuffle blocks apart from the new leader's (the shuffle inbox
+  // keeps the highest attempt, restore only the committed one's files).
+  constexpr int kAttemptsPerEpoch = 10'000;
+  return static_cast<int32_t>(epoch() * kAttemptsPerEpoch +
+                              std::min(attempt, kAttemptsPerEpoch - 1));
+}
+
+void JobRunner::NoteTakeover() {
+  taken_over_ = false;
+  const int64_t now = NowMs();
+  const int64_t from = ctx_.election->previous_alive_ms();
+  ctx_.election->NoteCommit(now);
+  std::lock_guard<std::mutex> lock(mu_);
+  status_.set_takeover_ms(now - from);
+}
+
 spate::Status JobRunner::WritePlan(const proto::BatchPlan& plan) {
+  if (epoch() > 0) {
+    // Standby masters: ZooKeeper first, fenced by the epoch (a deposed leader stops here), then
+    // the checkpoint dir's copy, which a new leader rewrites from ZooKeeper when it resumes.
+    SPATE_RETURN_IF_ERROR(ctx_.meta->WritePlan(job_id_, plan));
+    return WriteProtoRecord(BatchLogPath(spec_.checkpoint_dir(), "offsets", plan.batch_id()), plan);
+  }
   if (!spec_.checkpoint_dir().empty()) {
     SPATE_RETURN_IF_ERROR(
         WriteProtoRecord(BatchLogPath(spec_.checkpoint_dir(), "offsets", plan.batch_id()), plan));
@@ -501,6 +568,11 @@ spate::Status JobRunner::WritePlan(const proto::BatchPlan& plan) {
 }
 
 spate::Status JobRunner::WriteCommit(const proto::BatchCommit& commit) {
+  if (epoch() > 0) {
+    SPATE_RETURN_IF_ERROR(ctx_.meta->WriteCommit(job_id_, commit));
+    return WriteProtoRecord(BatchLogPath(spec_.checkpoint_dir(), "commits", commit.batch_id()),
+                            commit);
+  }
   if (!spec_.checkpoint_dir().empty()) {
     SPATE_RETURN_IF_ERROR(WriteProtoRecord(
         BatchLogPath(spec_.checkpoint_dir(), "commits", commit.batch_id()), commit));
@@ -512,6 +584,7 @@ void JobRunner::StopExecutor(const proto::ExecutorAssignment& a) {
   proto::StopExecutorRequest req;
   req.set_job_id(job_id_);
   req.set_executor_id(a.executor_id());
+  req.set_epoch(epoch());
   proto::StopExecutorReply reply;
   auto ctx = MakeContext(std::chrono::seconds(2));
   (void)ctx_.clients->For(a.address())->StopExecutor(ctx.get(), req, &reply);  // best effort
@@ -613,6 +686,7 @@ spate::Status JobRunner::RunBatches() {
       }
       plan.set_batch_id(next_batch_);
       plan.set_planned_at_ms(trigger_ms);
+      plan.set_epoch(epoch());
       auto ranges = PlanRanges(next_start_, available, spec_.max_offsets_per_trigger());
       const bool stopping = stop_.load();
       if (ranges.empty() && (available_now || (stopping && drain_))) {
@@ -639,6 +713,16 @@ spate::Status JobRunner::RunBatches() {
       for (auto& r : ranges) *plan.add_ranges() = r;
       SPATE_RETURN_IF_ERROR(WritePlan(plan));
     }
+    // Partitions added to the topic while the job runs are read from their first offset (as
+    // Spark does), by executors given them now.
+    int32_t partitions = kafka_partitions_;
+    for (const auto& r : plan.ranges()) partitions = std::max(partitions, r.partition() + 1);
+    if (partitions > kafka_partitions_) {
+      spdlog::info("job {}: topic {} grew from {} to {} partitions", job_id_, spec_.topic(),
+                   kafka_partitions_, partitions);
+      kafka_partitions_ = partitions;
+      Reassign();
+    }
     const int64_t gap_ms = last_batch_start_ms_ > 0 ? trigger_ms - last_batch_start_ms_ : 0;
     last_batch_start_ms_ = trigger_ms;
     const int64_t planning_ms = Since(planning_started);
@@ -650,7 +734,7 @@ spate::Status JobRunner::RunBatches() {
     for (int attempt = 0; !kill_; ++attempt) {
       SPATE_RETURN_IF_ERROR(EnsureExecutors(plan.batch_id()));
       if (kill_) break;
-      s = RunBatch(plan, attempt, gap_ms, planning_ms);
+      s = RunBatch(plan, WireAttempt(attempt), gap_ms, planning_ms);
       if (s.ok()) break;
       if (!trouble_since) trouble_since = std::chrono::steady_clock::now();
       {
@@ -660,6 +744,8 @@ spate::Status JobRunner::RunBatches() {
       spdlog::warn("job {}: batch {} attempt {} failed: {}", job_id_, plan.batch_id(), attempt,
                    s.ToString());
       if (AnyExecutorLost()) continue;
+      // OutOfRange (offsets deleted from Kafka before they were read) is never transient: the
+      // job fails and says so, or skips them with spate.source.fail-on-data-loss=false.
       const bool transient = s.IsRetryable() || s.code() == StatusCode::kResourceExhausted ||
                              s.code() == StatusCode::kFailedPrecondition ||
                              s.code() == StatusCode::kCancelled;
@@ -671,6 +757,7 @@ spate::Status JobRunner::RunBatches() {
     }
     if (kill_) break;
     if (!s.ok()) return s.WithContext("batch " + std::to_string(plan.batch_id()));
+    if (taken_over_) NoteTakeover();
     // A loss found between batches (no failed attempt) is a recovery too.
     if (recovering_since_ && (!trouble_since || *recovering_since_ < *trouble_since)) {
       trouble_since = recovering_since_;
@@ -698,6 +785,16 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
                                   int64_t planning_ms) {
   const auto batch_started = std::chrono::steady_clock::now();
   const int64_t task_timeout_ms = ConfDurationMs(spec_, "spate.task.timeout", 600'000);
+  // Event times further ahead of the batch's planning time (kept in the offset log, so a replay
+  // draws the same line) than spate.event-time.max-future are malformed: one such record would
+  // otherwise move the watermark to its time and make every later record late.
+  const int64_t max_future_ms =
+      ConfDurationMs(spec_, "spate.event-time.max-future", kDefaultMaxFutureMs);
+  int64_t event_time_limit_ms = 0;  // no bound
+  if (max_future_ms > 0 && plan.planned_at_ms() > 0 &&
+      __builtin_add_overflow(plan.planned_at_ms(), max_future_ms, &event_time_limit_ms)) {
+    event_time_limit_ms = 0;
+  }
   // A stateless SQL query runs in stage 1 alone: no shuffle, no stage 2.
   const bool stateless = spec_.has_plan() && !spec_.plan().aggregate();
   const int S = stateless ? 0 : spec_.shuffle_partitions();
@@ -732,8 +829,10 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     c.request.set_batch_id(plan.batch_id());
     *c.request.mutable_range() = range;
     c.request.set_watermark_ms(plan.watermark_ms());
+    c.request.set_event_time_limit_ms(event_time_limit_ms);
     for (const auto& t : targets) *c.request.add_targets() = t;
     c.request.set_attempt(attempt);
+    c.request.set_epoch(epoch());
   }
   RunCalls(s1, cancel);
   for (const auto& c : s1)
@@ -762,6 +861,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     req.set_watermark_ms(plan.watermark_ms());
     req.set_committed_batch(plan.batch_id() - 1);
     req.set_attempt(attempt);
+    req.set_epoch(epoch());
     req.set_committed_watermark_ms(committed_watermark_);
     for (const auto& r : s1) {
       auto* e = req.add_expected();
@@ -840,7 +940,17 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
   commit.set_watermark_ms(plan.watermark_ms());
   commit.set_committed_at_ms(now);
   commit.set_attempt(attempt);
+  commit.set_epoch(epoch());
   SPATE_RETURN_IF_ERROR(WriteCommit(commit));
+  // Old records go, ten batches at a time: the logs stay bounded over a long run.
+  if (const int64_t before = plan.batch_id() + 1 - RetainedBatches(spec_);
+      before > 0 && plan.batch_id() % 10 == 0) {
+    spate::Status pruned = spec_.checkpoint_dir().empty()
+                               ? spate::Status::OK()
+                               : PruneBatchLog(spec_.checkpoint_dir(), before);
+    if (pruned.ok()) pruned = ctx_.meta->ForgetBatchesBefore(job_id_, before);
+    if (!pruned.ok()) spdlog::warn("job {}: {}", job_id_, pruned.ToString());
+  }
   event_times_ = std::move(event_times);
   next_start_ = std::move(next_start);
   watermark_ = next_wm;
@@ -870,6 +980,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     p.set_num_input_rows(p.num_input_rows() + rep.records_read());
     p.set_rows_dropped_by_watermark(p.rows_dropped_by_watermark() + rep.rows_late());
     p.set_malformed_rows(p.malformed_rows() + rep.malformed());
+    p.set_offsets_lost(p.offsets_lost() + rep.offsets_lost());
     p.set_rows_matched(p.rows_matched() + rep.rows_matched());
     p.set_shuffle_bytes(p.shuffle_bytes() + rep.shuffle_bytes_written());
     for (const auto& [reason, n] : rep.malformed_by_reason()) {
@@ -928,6 +1039,7 @@ spate::Status JobRunner::RunBatch(const proto::BatchPlan& plan, int attempt, int
     status_.set_total_rows_dropped_by_watermark(status_.total_rows_dropped_by_watermark() +
                                                 p.rows_dropped_by_watermark());
     status_.set_total_malformed_rows(status_.total_malformed_rows() + p.malformed_rows());
+    status_.set_total_offsets_lost(status_.total_offsets_lost() + p.offsets_lost());
     status_.set_total_rows_emitted(status_.total_rows_emitted() + p.rows_emitted());
     // Malformed and late records, for inspection: the newest kKeptSamples, newest last.
     for (const auto& r : s1) {

@@ -31,11 +31,15 @@ class WorkerClients {
   std::map<std::string, std::unique_ptr<proto::Worker::Stub>> stubs_;
 };
 
+class LeaderElection;
+
 /// What a job runner needs from the master; owned by the master, outlives every runner.
 struct MasterContext {
   WorkerRegistry* registry = nullptr;
-  MetaStore* meta = nullptr;
+  JobStore* meta = nullptr;
   WorkerClients* clients = nullptr;
+  /// With standby masters: this leader's election (takeover figures); null otherwise.
+  LeaderElection* election = nullptr;
 };
 
 /// Drives one job on its own thread. Public methods are thread-safe.
@@ -90,6 +94,11 @@ class JobRunner {
   spate::Status RunBatch(const proto::BatchPlan& plan, int attempt, int64_t trigger_gap_ms,
                          int64_t planning_ms);
   spate::Status WritePlan(const proto::BatchPlan& plan);
+  /// The leader epoch (0: one master) and the attempt number tasks carry under it.
+  int64_t epoch() const { return ctx_.meta ? ctx_.meta->epoch() : 0; }
+  int32_t WireAttempt(int attempt) const;
+  /// The first commit of a job taken over from a deposed leader: the takeover figure.
+  void NoteTakeover();
   spate::Status WriteCommit(const proto::BatchCommit& commit);
   bool AnyExecutorLost();
   void ReleaseExecutors();
@@ -115,7 +124,8 @@ class JobRunner {
   int kafka_partitions_ = 0;
   int next_executor_ = 0;
   bool resumed_ = false;
-  bool finished_before_ = false;             // the checkpoint's last batch was final
+  bool taken_over_ = false;       // resumed from a previous leader; until its first commit here
+  bool finished_before_ = false;  // the checkpoint's last batch was final
   std::deque<proto::BatchPlan> pending_;     // planned, never committed: replay these first
   int64_t committed_watermark_ = INT64_MIN;  // the watermark the last committed batch ran under
   std::map<int32_t, int64_t> next_start_;

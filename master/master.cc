@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <ctime>
+#include <filesystem>
 
 #include "common/config.h"
 #include "common/daemon.h"
@@ -17,21 +18,78 @@
 #include "worker/sink.h"
 
 namespace spate::master {
+
+namespace fs = std::filesystem;
 namespace {
+
+// With standby masters the handler exists only once this master leads: until then every rpc
+// but Leader answers UNAVAILABLE, naming the leader, and clients go there. Every rpc first checks
+// the caller's proof of the cluster secret.
+#define SPATE_LEADER_METHOD(Rpc, Request, Reply)                                              \
+  grpc::Status Rpc(grpc::ServerContext* ctx, const Request* request, Reply* reply) override { \
+    if (grpc::Status denied = ::spate::AuthorizeCall(ctx, #Rpc); !denied.ok()) return denied; \
+    MasterHandler* h = h_->load();                                                            \
+    if (!h) return Standby();                                                                 \
+    return ::spate::ToGrpcStatus(h->Handle##Rpc(*request, reply));                            \
+  }
 
 class MasterGrpcService final : public proto::Master::Service {
  public:
-  explicit MasterGrpcService(MasterHandler* h) : h_(h) {}
-  SPATE_GRPC_METHOD(RegisterWorker, proto::RegisterWorkerRequest, proto::RegisterWorkerReply)
-  SPATE_GRPC_METHOD(Heartbeat, proto::HeartbeatRequest, proto::HeartbeatReply)
-  SPATE_GRPC_METHOD(SubmitJob, proto::SubmitJobRequest, proto::SubmitJobReply)
-  SPATE_GRPC_METHOD(GetJob, proto::GetJobRequest, proto::GetJobReply)
-  SPATE_GRPC_METHOD(ListJobs, proto::ListJobsRequest, proto::ListJobsReply)
-  SPATE_GRPC_METHOD(KillJob, proto::KillJobRequest, proto::KillJobReply)
-  SPATE_GRPC_METHOD(StopJob, proto::StopJobRequest, proto::StopJobReply)
+  explicit MasterGrpcService(std::atomic<MasterHandler*>* h) : h_(h) {}
+  /// Set once the port is bound (and, with standby masters, the election joined).
+  void Configure(LeaderElection* election, std::string self) {
+    std::lock_guard<std::mutex> lock(mu_);
+    election_ = election;
+    self_ = std::move(self);
+  }
+  SPATE_LEADER_METHOD(RegisterWorker, proto::RegisterWorkerRequest, proto::RegisterWorkerReply)
+  SPATE_LEADER_METHOD(Heartbeat, proto::HeartbeatRequest, proto::HeartbeatReply)
+  SPATE_LEADER_METHOD(SubmitJob, proto::SubmitJobRequest, proto::SubmitJobReply)
+  SPATE_LEADER_METHOD(GetJob, proto::GetJobRequest, proto::GetJobReply)
+  SPATE_LEADER_METHOD(ListJobs, proto::ListJobsRequest, proto::ListJobsReply)
+  SPATE_LEADER_METHOD(KillJob, proto::KillJobRequest, proto::KillJobReply)
+  SPATE_LEADER_METHOD(StopJob, proto::StopJobRequest, proto::StopJobReply)
+
+  grpc::Status Leader(grpc::ServerContext* ctx, const proto::LeaderRequest*,
+                      proto::LeaderReply* reply) override {
+    if (grpc::Status denied = AuthorizeCall(ctx, "Leader"); !denied.ok()) return denied;
+    auto [election, self] = Config();
+    reply->set_self_address(self);
+    if (!election) {
+      reply->set_is_leader(h_->load() != nullptr);
+      reply->set_leader_address(self);
+      return grpc::Status::OK;
+    }
+    auto info = election->Leader();
+    if (!info.ok()) return ToGrpcStatus(info.status());
+    reply->set_is_leader(h_->load() != nullptr && info->self);
+    reply->set_leader_address(info->address);
+    reply->set_leader_ui_address(info->ui_address);
+    reply->set_epoch(info->epoch);
+    reply->set_takeover_ms(election->takeover_ms());
+    return grpc::Status::OK;
+  }
 
  private:
-  MasterHandler* h_;
+  std::pair<LeaderElection*, std::string> Config() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return {election_, self_};
+  }
+  grpc::Status Standby() {
+    auto [election, self] = Config();
+    std::string leader = "not elected yet";
+    if (election) {
+      auto info = election->Leader();
+      if (info.ok() && !info->address.empty() && !info->self) leader = info->address;
+    }
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "standby master " + self + "; the leader is " + leader);
+  }
+
+  std::atomic<MasterHandler*>* h_;
+  std::mutex mu_;
+  LeaderElection* election_ = nullptr;
+  std::string self_;
 };
 
 std::string JobIdStamp(int64_t now_ms, int n) {
@@ -123,6 +181,14 @@ Status ValidateJobSpec(proto::JobSpec* spec) {
     return Status::InvalidArgument("--max-offsets-per-trigger must be >= 0");
   }
   if (spec->idle_timeout_ms() <= 0) spec->set_idle_timeout_ms(30'000);
+  if (auto it = spec->conf().find("spate.event-time.max-future"); it != spec->conf().end()) {
+    auto ms = ParseDurationMs(it->second);
+    if (!ms.ok()) return ms.status().WithContext("spate.event-time.max-future");
+    if (*ms < 0) {
+      return Status::InvalidArgument("spate.event-time.max-future must not be negative, not '" +
+                                     it->second + "'");
+    }
+  }
   for (const char* key : {"spate.task.timeout", "spate.source.stall-timeout"}) {
     auto it = spec->conf().find(key);
     if (it == spec->conf().end()) continue;
@@ -140,10 +206,11 @@ Status ValidateJobSpec(proto::JobSpec* spec) {
   return Status::OK();
 }
 
-MasterHandler::MasterHandler(const MasterOptions& options, std::unique_ptr<MetaStore> meta,
-                             std::function<int64_t()> clock)
+MasterHandler::MasterHandler(const MasterOptions& options, std::unique_ptr<JobStore> meta,
+                             std::function<int64_t()> clock, LeaderElection* election)
     : options_(options),
       meta_(std::move(meta)),
+      election_(election),
       registry_(std::move(clock), options.worker_timeout_ms) {
   auto jobs = meta_->LoadJobs();
   if (!jobs.ok()) {
@@ -183,13 +250,18 @@ MasterHandler::MasterHandler(const MasterOptions& options, std::unique_ptr<MetaS
       past_jobs_[j.job_id()] = j;
       continue;
     }
-    auto runner = std::make_shared<JobRunner>(j.job_id(), j.spec(), *plan,
-                                              MasterContext{&registry_, meta_.get(), &clients_},
+    auto runner = std::make_shared<JobRunner>(j.job_id(), j.spec(), *plan, Context(),
                                               /*resumed=*/true);
     jobs_[j.job_id()] = runner;
-    spdlog::info("job {} resumes after a master restart", j.job_id());
+    spdlog::info("job {} resumes {}", j.job_id(),
+                 election_ ? "under the new leader (epoch " + std::to_string(epoch()) + ")"
+                           : "after a master restart");
     runner->Start();
   }
+}
+
+MasterContext MasterHandler::Context() {
+  return MasterContext{&registry_, meta_.get(), &clients_, election_};
 }
 
 MasterHandler::~MasterHandler() {
@@ -211,6 +283,7 @@ Status MasterHandler::HandleRegisterWorker(const proto::RegisterWorkerRequest& r
   std::string id = registry_.Register(w);
   reply->set_worker_id(id);
   reply->set_heartbeat_interval_ms(options_.heartbeat_interval_ms);
+  reply->set_epoch(epoch());
   spdlog::info("worker {} registered: {}:{} with {} cores, {} MB", id, w.host(), w.port(),
                w.cores(), w.memory_bytes() >> 20);
   return Status::OK();
@@ -220,6 +293,7 @@ Status MasterHandler::HandleHeartbeat(const proto::HeartbeatRequest& request,
                                       proto::HeartbeatReply* reply) {
   std::vector<std::string> execs(request.executor_ids().begin(), request.executor_ids().end());
   reply->set_reregister(!registry_.Heartbeat(request.worker_id(), execs));
+  reply->set_epoch(epoch());
   return Status::OK();
 }
 
@@ -233,14 +307,39 @@ Status MasterHandler::HandleSubmitJob(const proto::SubmitJobRequest& request,
   std::shared_ptr<JobRunner> runner;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    // Two running jobs on one checkpoint dir would interleave their offset and commit logs and
+    // overwrite each other's state: the second is refused. (A job resubmitted with the dir of a
+    // job that has ended resumes it.)
+    if (!spec.checkpoint_dir().empty()) {
+      std::error_code ec;  // an unresolvable path is compared as written
+      const fs::path dir = fs::weakly_canonical(spec.checkpoint_dir(), ec);
+      for (const auto& [other_id, other] : jobs_) {
+        const proto::JobStatus st = other->Status();
+        if (st.state() == proto::FINISHED || st.state() == proto::FAILED ||
+            st.state() == proto::KILLED) {
+          continue;
+        }
+        std::error_code ec2;
+        if (fs::weakly_canonical(st.spec().checkpoint_dir(), ec2) == dir) {
+          return Status::FailedPrecondition("checkpoint dir " + spec.checkpoint_dir() +
+                                            " is in use by job " + other_id + " (" +
+                                            proto::JobState_Name(st.state()) +
+                                            "): stop it first, or give this job a dir of its own");
+        }
+      }
+    }
     std::string id = JobIdStamp(NowMs(), next_job_++);
     // Without a checkpoint dir the job's state is checkpointed under the master's state dir,
     // which serves workers on the same machine; clusters across machines pass a shared path.
     if (spec.checkpoint_dir().empty()) {
+      if (election_) {
+        return Status::InvalidArgument(
+            "with standby masters (--ha) a job needs --checkpoint-dir, on storage that every "
+            "master and worker reaches: a new leader resumes the job from it");
+      }
       spec.set_checkpoint_dir(options_.state_dir + "/checkpoints/" + id);
     }
-    runner = std::make_shared<JobRunner>(id, spec, plan,
-                                         MasterContext{&registry_, meta_.get(), &clients_});
+    runner = std::make_shared<JobRunner>(id, spec, plan, Context());
     jobs_[id] = runner;
     reply->set_job_id(id);
   }
@@ -315,58 +414,195 @@ void MasterHandler::CheckLiveness() {
 }
 
 Result<std::unique_ptr<MasterServer>> MasterServer::Start(const MasterOptions& options) {
-  SPATE_ASSIGN_OR_RETURN(auto meta, MetaStore::Open(options.state_dir));
   std::unique_ptr<MasterServer> m(new MasterServer());
-  m->handler_ = std::make_unique<MasterHandler>(options, std::move(meta), NowMs);
-  m->service_ = std::make_unique<MasterGrpcService>(m->handler_.get());
+  m->options_ = options;
+  const bool ha = !options.ha_url.empty();
+  if (!ha) {
+    SPATE_ASSIGN_OR_RETURN(auto meta, MetaStore::Open(options.state_dir));
+    m->handler_ = std::make_unique<MasterHandler>(options, std::move(meta), NowMs);
+  }
   grpc::ServerBuilder builder;
   int bound = 0;
   builder.AddListeningPort(options.host + ":" + std::to_string(options.port),
                            MakeServerCredentials(), &bound);
   ConfigureServer(&builder);
-  builder.RegisterService(m->service_.get());
+  // The service is registered before the port is known; with standby masters it learns the
+  // election (and so the address it reports) right after, before the election is joined.
+  auto service = std::make_unique<MasterGrpcService>(&m->handler_ready_);
+  builder.RegisterService(service.get());
   m->server_ = builder.BuildAndStart();
   if (!m->server_ || bound == 0) {
     return Status::Unavailable("cannot listen on " + options.host + ":" +
                                std::to_string(options.port) + " (port in use?)");
   }
   m->address_ = options.host + ":" + std::to_string(bound);
+  const std::string advertised =
+      (options.advertise_host.empty() ? options.host : options.advertise_host) + ":" +
+      std::to_string(bound);
+  if (!ha) {
+    service->Configure(nullptr, advertised);
+    m->service_ = std::move(service);
+    m->handler_ready_ = m->handler_.get();
+    SPATE_RETURN_IF_ERROR(m->StartWebUi(options.ui_port));
+  } else {
+    // A standby serves its page (pointing to the leader) on the web port until it leads.
+    int ui_port = 0;
+    std::unique_ptr<StandbyPage> page;
+    if (options.ui_port >= 0) {
+      auto started = StandbyPage::Start(options.host, options.ui_port, advertised);
+      if (!started.ok()) return started.status();
+      page = std::move(*started);
+      ui_port = page->port();
+    }
+    HaOptions ho;
+    ho.url = options.ha_url;
+    ho.session_timeout_ms = options.zk_session_timeout_ms;
+    ho.address = advertised;
+    if (ui_port > 0) {
+      ho.ui_address = (options.advertise_host.empty() ? options.host : options.advertise_host) +
+                      ":" + std::to_string(ui_port);
+    }
+    auto election = LeaderElection::Join(ho, [](std::string why) {
+      // A master that may no longer lead stops at once: it cannot tell which of its writes
+      // and tasks a newer leader already superseded. Its supervisor starts it again; it then
+      // joins the election as a standby.
+      spdlog::critical("leadership lost: {}; exiting", why);
+      spdlog::default_logger()->flush();
+      std::_Exit(3);
+    });
+    if (!election.ok()) return election.status().WithContext("--ha " + options.ha_url);
+    m->election_ = std::move(*election);
+    service->Configure(m->election_.get(), advertised);
+    m->service_ = std::move(service);
+    if (page) {
+      page->set_election(m->election_.get());
+      m->standby_page_ = std::move(page);
+    }
+    m->lead_ = std::thread([raw = m.get()] { raw->Lead(); });
+  }
   m->liveness_ = std::thread([raw = m.get(), period = options.heartbeat_interval_ms] {
     while (!raw->stopping_) {
-      raw->handler_->CheckLiveness();
+      if (MasterHandler* h = raw->handler_ready_.load()) h->CheckLiveness();
       std::this_thread::sleep_for(std::chrono::milliseconds(std::max<int64_t>(period / 4, 50)));
     }
   });
-  spdlog::info("master listening on {} (state in {}, worker timeout {} ms)", m->address_,
-               options.state_dir, options.worker_timeout_ms);
-  if (options.ui_port >= 0) {
-    WebUiOptions ui;
-    ui.host = options.ui_host.empty() ? options.host : options.ui_host;
-    ui.auth_secret = GetTransportSecurity().auth_secret;
-    ui.tls_cert_file = options.ui_tls_cert_file;
-    ui.tls_key_file = options.ui_tls_key_file;
-    ui.port = options.ui_port;
-    ui.kill_enabled = options.ui_kill_enabled;
-    ui.master_address = m->address_;
-    auto web = WebUi::Start(m->handler_.get(), ui);
-    // The cluster works without its page: a UI that cannot bind is reported, not fatal.
-    if (web.ok()) {
-      m->web_ui_ = std::move(*web);
-    } else {
-      spdlog::error("{}; the web UI is off", web.status().message());
-    }
-  }
+  spdlog::info("master listening on {} ({}, worker timeout {} ms)", m->address_,
+               ha ? "standby masters through " + options.ha_url : "state in " + options.state_dir,
+               options.worker_timeout_ms);
   return m;
+}
+
+Status MasterServer::StartWebUi(int port, bool same_port) {
+  if (port < 0) return Status::OK();
+  WebUiOptions ui;
+  ui.host = options_.ui_host.empty() ? options_.host : options_.ui_host;
+  ui.auth_secret = GetTransportSecurity().auth_secret;
+  ui.tls_cert_file = options_.ui_tls_cert_file;
+  ui.tls_key_file = options_.ui_tls_key_file;
+  ui.port = port;
+  ui.kill_enabled = options_.ui_kill_enabled;
+  ui.master_address = address_;
+  if (election_) {
+    LeaderElection* e = election_.get();
+    MasterHandler* h = handler_.get();
+    ui.ha_status = [e] {
+      return nlohmann::json{{"role", "leader"},
+                            {"epoch", e->epoch()},
+                            {"electedAtMs", e->elected_at_ms()},
+                            {"takeoverMs", e->takeover_ms()}};
+    };
+    ui.ha_metrics = [e, h] {
+      std::string out =
+          "# HELP spate_master_leader 1 when this master leads, 0 for a standby.\n"
+          "# TYPE spate_master_leader gauge\nspate_master_leader 1\n"
+          "# HELP spate_master_epoch The leader epoch of this master.\n"
+          "# TYPE spate_master_epoch gauge\nspate_master_epoch " +
+          std::to_string(e->epoch()) + "\n";
+      if (e->takeover_ms() > 0) {
+        out +=
+            "# HELP spate_master_takeover_seconds From the previous leader's last sign of life "
+            "to the first batch committed under this leader.\n"
+            "# TYPE spate_master_takeover_seconds gauge\nspate_master_takeover_seconds " +
+            std::to_string(e->takeover_ms() / 1000.0) + "\n";
+      }
+      proto::ListJobsReply list;
+      (void)h->HandleListJobs(proto::ListJobsRequest(), &list);
+      bool header = false;
+      for (const auto& j : list.jobs()) {
+        if (j.takeover_ms() <= 0) continue;
+        if (!header) {
+          out +=
+              "# HELP spate_job_takeover_seconds From the previous leader's last sign of life "
+              "to the job's first batch committed under this leader.\n"
+              "# TYPE spate_job_takeover_seconds gauge\n";
+          header = true;
+        }
+        out += "spate_job_takeover_seconds{job=\"" + web::PrometheusLabelValue(j.job_id()) +
+               "\"} " + std::to_string(j.takeover_ms() / 1000.0) + "\n";
+      }
+      return out;
+    };
+  }
+  if (same_port) ui.port_retries = 0;
+  auto web = WebUi::Start(handler_.get(), ui);
+  // A standby page just stopped on this port may hold it a moment longer (a connection it
+  // served): the leader's page is wanted on the same port, where the others link to.
+  for (int tries = 0; same_port && !web.ok() && tries < 50 && !stopping_; ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ui.port_retries = tries < 49 ? 0 : 16;
+    web = WebUi::Start(handler_.get(), ui);
+  }
+  // The cluster works without its page: a UI that cannot bind is reported, not fatal.
+  if (web.ok()) {
+    web_ui_ = std::move(*web);
+  } else {
+    spdlog::error("{}; the web UI is off", web.status().message());
+  }
+  return Status::OK();
+}
+
+void MasterServer::Lead() {
+  Status s = election_->WaitForLeadership([this] { return stopping_.load(); });
+  if (!s.ok()) {
+    if (!stopping_) spdlog::error("not leading: {}", s.ToString());
+    return;
+  }
+  // The jobs, their plans and commits are in ZooKeeper: the handler resumes every job that
+  // the previous leader ran. A leader that cannot read them yet must not start without them.
+  std::unique_ptr<JobStore> store = election_->MakeJobStore();
+  for (int tries = 0; !stopping_; ++tries) {
+    auto jobs = store->LoadJobs();
+    if (jobs.ok()) break;
+    spdlog::warn("cannot read the jobs from ZooKeeper yet: {}", jobs.status().ToString());
+    std::this_thread::sleep_for(
+        std::chrono::milliseconds(std::min(100 << std::min(tries, 4), 1000)));
+  }
+  if (stopping_) return;
+  handler_ = std::make_unique<MasterHandler>(options_, std::move(store), NowMs, election_.get());
+  int ui_port = -1;
+  if (standby_page_) {
+    ui_port = standby_page_->port();
+    standby_page_->Shutdown();
+    standby_page_.reset();
+  }
+  handler_ready_ = handler_.get();
+  spdlog::info("leading with epoch {}", election_->epoch());
+  if (ui_port > 0 && !stopping_) (void)StartWebUi(ui_port, /*same_port=*/true);
 }
 
 MasterServer::~MasterServer() { Shutdown(); }
 
 void MasterServer::Shutdown() {
   if (stopping_.exchange(true)) return;
+  if (lead_.joinable()) lead_.join();
+  if (standby_page_) standby_page_->Shutdown();
   if (web_ui_) web_ui_->Shutdown();
   if (liveness_.joinable()) liveness_.join();
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  handler_ready_ = nullptr;
   handler_.reset();
+  // Last: closing the session lets a standby take over only once this master stopped acting.
+  election_.reset();
 }
 
 int RunMaster(int argc, char** argv) {
@@ -400,6 +636,16 @@ int RunMaster(int argc, char** argv) {
   app.add_option("--conf", kafka_conf,
                  "spate.kafka.KEY=VALUE: a librdkafka property for every Kafka client of this "
                  "daemon, any property allowed (repeatable)");
+  std::string zk_timeout = "4s";
+  app.add_option("--ha", o.ha_url,
+                 "standby masters: zookeeper://HOST:PORT[,HOST:PORT...][/ROOT]; one of the "
+                 "masters given the same URL leads, the others stand by");
+  app.add_option("--zk-session-timeout", zk_timeout,
+                 "with --ha: the ZooKeeper session timeout (how fast a dead leader is replaced)")
+      ->capture_default_str();
+  app.add_option("--advertise-host", o.advertise_host,
+                 "host name workers, clients and other masters use to reach this master "
+                 "(default: --host)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -430,6 +676,13 @@ int RunMaster(int argc, char** argv) {
     return 2;
   }
   o.worker_timeout_ms = *timeout;
+  auto zk_ms = ParseDurationMs(zk_timeout);
+  if (!zk_ms.ok() || *zk_ms <= 0) {
+    std::fprintf(stderr, "spate-master: --zk-session-timeout: %s\n",
+                 zk_ms.ok() ? "must be positive" : zk_ms.status().message().c_str());
+    return 2;
+  }
+  o.zk_session_timeout_ms = static_cast<int>(*zk_ms);
   o.heartbeat_interval_ms = std::clamp<int64_t>(*timeout / 5, 50, 1000);
   auto server = MasterServer::Start(o);
   if (!server.ok()) {

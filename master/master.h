@@ -14,6 +14,7 @@
 #include "common/status.h"
 #include "master/cluster.h"
 #include "master/job_policy.h"
+#include "master/ha.h"
 #include "master/job_runner.h"
 #include "master/meta_store.h"
 #include "master/web_ui.h"
@@ -35,13 +36,20 @@ struct MasterOptions {
   std::string state_dir = "/tmp/spate-master";
   int64_t worker_timeout_ms = 5000;
   int64_t heartbeat_interval_ms = 1000;
+  /// Standby masters: zookeeper://h1:2181,h2:2181/spate. Empty: this master alone.
+  std::string ha_url;
+  int zk_session_timeout_ms = 4000;
+  /// How workers, clients and the other masters reach this one (default: host).
+  std::string advertise_host;
 };
 
 /// The Master service's logic. Thread-safe.
 class MasterHandler {
  public:
-  MasterHandler(const MasterOptions& options, std::unique_ptr<MetaStore> meta,
-                std::function<int64_t()> clock);
+  /// `election` (not owned, outlives the handler): set with standby masters, once this one
+  /// leads; `meta` is then the ZooKeeper store of its epoch.
+  MasterHandler(const MasterOptions& options, std::unique_ptr<JobStore> meta,
+                std::function<int64_t()> clock, LeaderElection* election = nullptr);
   ~MasterHandler();
 
   Status HandleRegisterWorker(const proto::RegisterWorkerRequest& request,
@@ -56,13 +64,17 @@ class MasterHandler {
   /// Declares lost the workers whose heartbeats stopped and tells the jobs.
   void CheckLiveness();
   WorkerRegistry& registry() { return registry_; }
-  MetaStore& meta() { return *meta_; }
+  JobStore& meta() { return *meta_; }
+  /// The leader's epoch: 0 without standby masters.
+  int64_t epoch() const { return meta_->epoch(); }
 
  private:
   Result<std::shared_ptr<JobRunner>> FindJob(const std::string& job_id);
+  MasterContext Context();
 
   MasterOptions options_;
-  std::unique_ptr<MetaStore> meta_;
+  std::unique_ptr<JobStore> meta_;
+  LeaderElection* election_ = nullptr;
   WorkerRegistry registry_;
   WorkerClients clients_;
   std::mutex mu_;
@@ -81,10 +93,16 @@ class MasterServer {
   const std::string& address() const { return address_; }
   /// Port of the web UI, 0 when it is off.
   int ui_port() const { return web_ui_ ? web_ui_->port() : 0; }
+  /// The handler; with standby masters, null until this master leads.
   MasterHandler& handler() { return *handler_; }
+  bool leading() const { return handler_ready_.load() != nullptr; }
 
  private:
   MasterServer() = default;
+  /// `same_port`: retry that port for a while rather than move to the next free one.
+  Status StartWebUi(int port, bool same_port = false);
+  /// With standby masters: waits to be elected, then resumes the jobs and serves.
+  void Lead();
 
   std::string address_;
   std::unique_ptr<MasterHandler> handler_;
@@ -93,6 +111,11 @@ class MasterServer {
   std::unique_ptr<WebUi> web_ui_;
   std::atomic<bool> stopping_{false};
   std::thread liveness_;
+  MasterOptions options_;
+  std::atomic<MasterHandler*> handler_ready_{nullptr};  // set once the handler serves
+  std::unique_ptr<LeaderElection> election_;
+  std::unique_ptr<StandbyPage> standby_page_;
+  std::thread lead_;
 };
 
 /// Fills defaults (key groups, shuffle partitions, memory, ...) and checks a spec; the

@@ -80,6 +80,17 @@ Result<std::optional<proto::BatchPlan>> MetaStore::ReadPlan(const std::string& j
   return std::optional<proto::BatchPlan>(std::move(plan));
 }
 
+Status MetaStore::ForgetBatchesBefore(const std::string& job_id, int64_t batch) {
+  if (batch <= 0) return Status::OK();
+  rocksdb::WriteOptions wo;
+  for (const char* log : {"offsets", "commits"}) {
+    auto s = db_->DeleteRange(wo, db_->DefaultColumnFamily(), BatchKey(job_id, log, 0),
+                              BatchKey(job_id, log, batch));
+    if (!s.ok()) return Status::IOError("forget old batches of " + job_id + ": " + s.ToString());
+  }
+  return Status::OK();
+}
+
 Status MetaStore::WriteCommit(const std::string& job_id, const proto::BatchCommit& commit) {
   return Put(BatchKey(job_id, "commits", commit.batch_id()), commit);
 }

@@ -1086,7 +1086,8 @@ void WebUi::Routes() {
               {"memoryUsedBytes", memory_used},
               {"jobsActive", active},
               {"jobsCompleted", list.jobs_size() - active},
-              {"killEnabled", options_.kill_enabled}});
+              {"killEnabled", options_.kill_enabled},
+              {"ha", options_.ha_status ? options_.ha_status() : nlohmann::json(nullptr)}});
   });
 
   s.Get("/api/v1/workers", [this](const httplib::Request&, httplib::Response& res) {
@@ -1222,6 +1223,7 @@ void WebUi::Routes() {
         "# HELP spate_auth_failures_total gRPC calls refused for a missing or wrong proof of the "
         "cluster secret.\n# TYPE spate_auth_failures_total counter\nspate_auth_failures_total " +
         std::to_string(AuthFailureCount()) + "\n";
+    if (options_.ha_metrics) text += options_.ha_metrics();
     res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
   });
 

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -112,6 +113,10 @@ struct WebUiOptions {
   /// PEM certificate and key files: serve HTTPS instead of HTTP.
   std::string tls_cert_file;
   std::string tls_key_file;
+  /// With standby masters: this leader's role, epoch and takeover (the "ha" object of
+  /// /api/v1/cluster), and the lines it adds to /metrics. Empty: one master.
+  std::function<nlohmann::json()> ha_status;
+  std::function<std::string()> ha_metrics;
   /// How often the poller folds job progress into the totals.
   int64_t poll_interval_ms = 1000;
   /// Serve the page's files from this directory instead of the embedded copies (for editing

@@ -9,6 +9,7 @@ PACKAGES=(
   libxxhash-dev nlohmann-json3-dev libcpp-httplib-dev libre2-dev libssl-dev openssl
   openjdk-17-jre-headless maven kcat python3 clang-format clang curl
   chromium fonts-dejavu-core
+  zookeeper libzookeeper-mt-dev
 )
 
 missing=()

@@ -27,9 +27,10 @@ std::string ConfOr(const proto::JobSpec& spec, const std::string& key, std::stri
 class SharedReader : public PartitionReader {
  public:
   explicit SharedReader(std::shared_ptr<PartitionReader> reader) : reader_(std::move(reader)) {}
+  using PartitionReader::ReadRange;
   Status ReadRange(const std::string& topic, int32_t partition, int64_t start, int64_t end,
-                   const RecordFn& fn) override {
-    return reader_->ReadRange(topic, partition, start, end, fn);
+                   const RecordFn& fn, int64_t* offsets_lost) override {
+    return reader_->ReadRange(topic, partition, start, end, fn, offsets_lost);
   }
 
  private:
@@ -112,7 +113,9 @@ Result<std::unique_ptr<Executor>> Executor::Make(const proto::LaunchExecutorRequ
         ParseDurationMs(ConfOr(request.spec(), "spate.source.stall-timeout", "30s")));
     SPATE_ASSIGN_OR_RETURN(
         std::shared_ptr<PartitionReader> shared,
-        MakeKafkaReader(request.spec().bootstrap(), request.spec().topic(), overrides, stall_ms));
+        MakeKafkaReader(
+            request.spec().bootstrap(), request.spec().topic(), overrides, stall_ms,
+            ConfOr(request.spec(), "spate.source.fail-on-data-loss", "true") == "false"));
     readers = [shared]() -> Result<std::unique_ptr<PartitionReader>> {
       return std::unique_ptr<PartitionReader>(new SharedReader(shared));
     };
@@ -179,15 +182,18 @@ Result<proto::SourceTaskReply> Executor::RunSourceTask(const proto::SourceTaskRe
     return Status::InvalidArgument("source task without shuffle targets");
   Stage1Aggregator agg(plan_, request.watermark_ms(), static_cast<uint32_t>(spec_.key_groups()),
                        shuffle_partitions, prefilter_);
+  agg.set_event_time_limit(request.event_time_limit_ms());
   SPATE_ASSIGN_OR_RETURN(auto reader, TakeReader());
   const auto& r = request.range();
-  Status read =
-      reader->ReadRange(spec_.topic(), r.partition(), r.start_offset(), r.end_offset(),
-                        [&agg](int64_t offset, std::string_view v) { agg.Add(v, offset); });
+  int64_t lost = 0;
+  Status read = reader->ReadRange(
+      spec_.topic(), r.partition(), r.start_offset(), r.end_offset(),
+      [&agg](int64_t offset, std::string_view v) { agg.Add(v, offset); }, &lost);
   if (!read.ok()) return read;  // the reader may be in a bad state: drop it
   ReturnReader(std::move(reader));
 
   proto::SourceTaskReply reply;
+  reply.set_offsets_lost(lost);
   const SourceStats& s = agg.stats();
   reply.set_records_read(s.records);
   reply.set_bytes_read(s.bytes);

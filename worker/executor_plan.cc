@@ -27,15 +27,19 @@ Result<proto::SourceTaskReply> Executor::RunPlanSourceTask(const proto::SourceTa
   SPATE_ASSIGN_OR_RETURN(auto stage1, exec::Stage1::Make(query_, request.watermark_ms(),
                                                          static_cast<uint32_t>(spec_.key_groups()),
                                                          shuffle_partitions, prefilter_));
+  stage1->set_event_time_limit(request.event_time_limit_ms());
   SPATE_ASSIGN_OR_RETURN(auto reader, TakeReader());
   const auto& r = request.range();
   exec::Stage1* s1 = stage1.get();
-  Status read = reader->ReadRange(spec_.topic(), r.partition(), r.start_offset(), r.end_offset(),
-                                  [s1](int64_t offset, std::string_view v) { s1->Add(v, offset); });
+  int64_t lost = 0;
+  Status read = reader->ReadRange(
+      spec_.topic(), r.partition(), r.start_offset(), r.end_offset(),
+      [s1](int64_t offset, std::string_view v) { s1->Add(v, offset); }, &lost);
   if (!read.ok()) return read;  // the reader may be in a bad state: drop it
   ReturnReader(std::move(reader));
 
   proto::SourceTaskReply reply;
+  reply.set_offsets_lost(lost);
   const exec::Stage1Stats& s = stage1->stats();
   reply.set_records_read(s.records);
   reply.set_bytes_read(s.bytes);

@@ -21,11 +21,12 @@ namespace {
 class KafkaPartitionStreams : public PartitionReader {
  public:
   KafkaPartitionStreams(rd_kafka_t* rk, std::string topic, std::string bootstrap,
-                        int64_t stall_timeout_ms)
+                        int64_t stall_timeout_ms, bool skip_lost)
       : rk_(rk),
         topic_name_(std::move(topic)),
         bootstrap_(std::move(bootstrap)),
-        stall_timeout_ms_(stall_timeout_ms) {
+        stall_timeout_ms_(stall_timeout_ms),
+        skip_lost_(skip_lost) {
     rkt_ = rd_kafka_topic_new(rk_, topic_name_.c_str(), nullptr);
   }
 
@@ -35,8 +36,9 @@ class KafkaPartitionStreams : public PartitionReader {
     rd_kafka_destroy(rk_);
   }
 
+  using PartitionReader::ReadRange;
   Status ReadRange(const std::string& topic, int32_t partition, int64_t start, int64_t end,
-                   const RecordFn& fn) override {
+                   const RecordFn& fn, int64_t* offsets_lost) override {
     if (start >= end) return Status::OK();
     if (topic != topic_name_ || rkt_ == nullptr) {
       return Status::Internal("reader of topic " + topic_name_ + " asked for topic " + topic);
@@ -54,6 +56,37 @@ class KafkaPartitionStreams : public PartitionReader {
       s->next = start;
     }
     Status result = Consume(partition, s, end, fn);
+    // Offsets no longer in Kafka: skipped from where the partition now starts, when allowed.
+    for (int skips = 0; result.code() == StatusCode::kOutOfRange && skip_lost_ && skips < 16;
+         ++skips) {
+      int64_t low = 0, high = 0;
+      const rd_kafka_resp_err_t err =
+          rd_kafka_query_watermark_offsets(rk_, topic_name_.c_str(), partition, &low, &high, 5000);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        result =
+            Status::Unavailable("offsets of " + Where(partition) + ": " + rd_kafka_err2str(err));
+        break;
+      }
+      if (low <= s->next) break;  // not deleted after all: the error stands
+      const int64_t resume = std::min(low, end);
+      spdlog::warn("offsets {}..{} of {} were deleted before they were read: skipped", s->next,
+                   resume, Where(partition));
+      if (offsets_lost) *offsets_lost += resume - s->next;
+      Stop(partition, s);
+      s->next = resume;
+      if (resume >= end) {
+        result = Status::OK();
+        break;
+      }
+      if (rd_kafka_consume_start(rkt_, partition, resume) == -1) {
+        result = Status::Unavailable("start reading " + Where(partition) + " at offset " +
+                                     std::to_string(resume) + ": " +
+                                     rd_kafka_err2str(rd_kafka_last_error()));
+        break;
+      }
+      s->started = true;
+      result = Consume(partition, s, end, fn);
+    }
     if (!result.ok()) Stop(partition, s);  // start afresh next time
     return result;
   }
@@ -116,9 +149,11 @@ class KafkaPartitionStreams : public PartitionReader {
     }
     if (m->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE ||
         m->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET) {
-      return Status::FailedPrecondition("planned offsets " + std::to_string(s->next) + ".." +
-                                        std::to_string(end) + " of " + Where(partition) +
-                                        " are no longer in Kafka (retention?)");
+      return Status::OutOfRange(
+          "planned offsets " + std::to_string(s->next) + ".." + std::to_string(end) + " of " +
+          Where(partition) +
+          " are no longer in Kafka (deleted by retention before the job read them): those "
+          "records are lost; --conf spate.source.fail-on-data-loss=false skips them");
     }
     return Status::OK();  // transient (e.g. a broker connection error): librdkafka retries
   }
@@ -179,6 +214,7 @@ class KafkaPartitionStreams : public PartitionReader {
   std::string topic_name_;
   std::string bootstrap_;
   int64_t stall_timeout_ms_;
+  bool skip_lost_;
   std::mutex mu_;
   std::map<int32_t, std::unique_ptr<Stream>> partitions_;
 };
@@ -187,7 +223,7 @@ class KafkaPartitionStreams : public PartitionReader {
 
 Result<std::shared_ptr<PartitionReader>> MakeKafkaReader(
     const std::string& bootstrap, const std::string& topic,
-    const std::map<std::string, std::string>& overrides, int64_t stall_timeout_ms) {
+    const std::map<std::string, std::string>& overrides, int64_t stall_timeout_ms, bool skip_lost) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   std::map<std::string, std::string> settings = {
@@ -211,7 +247,8 @@ Result<std::shared_ptr<PartitionReader>> MakeKafkaReader(
     rd_kafka_conf_destroy(conf);
     return Status::Internal(std::string("cannot create Kafka consumer: ") + errstr);
   }
-  auto reader = std::make_shared<KafkaPartitionStreams>(rk, topic, bootstrap, stall_timeout_ms);
+  auto reader =
+      std::make_shared<KafkaPartitionStreams>(rk, topic, bootstrap, stall_timeout_ms, skip_lost);
   return std::shared_ptr<PartitionReader>(std::move(reader));
 }
 

@@ -31,6 +31,15 @@ void Stage1Aggregator::Sample(const char* kind, std::string_view reason, std::st
   }
 }
 
+void Stage1Aggregator::Malformed(MalformedReason reason, std::string_view value, int64_t offset) {
+  ++stats_.malformed;
+  ++stats_.malformed_by_reason[static_cast<size_t>(reason)];
+  if (malformed_samples_ < kMaxSamples) {
+    ++malformed_samples_;
+    Sample("malformed", MalformedReasonName(reason), value, offset, INT64_MIN);
+  }
+}
+
 void Stage1Aggregator::Add(std::string_view value, int64_t offset) {
   ++stats_.records;
   stats_.bytes += static_cast<int64_t>(value.size());
@@ -41,19 +50,19 @@ void Stage1Aggregator::Add(std::string_view value, int64_t offset) {
   LogRecordView rec;
   ParseOutcome outcome = parser_.Parse(value, plan_.required_fields, &rec);
   if (!outcome.ok()) {
-    ++stats_.malformed;
-    ++stats_.malformed_by_reason[static_cast<size_t>(outcome.reason)];
-    if (malformed_samples_ < kMaxSamples) {
-      ++malformed_samples_;
-      Sample("malformed", MalformedReasonName(outcome.reason), value, offset, INT64_MIN);
-    }
+    Malformed(outcome.reason, value, offset);
     return;
   }
   for (const auto& f : plan_.filters) {
     if (!f.Matches(rec)) return;
   }
-  ++stats_.matched;
   const int64_t ts = rec.timestamp_ms;
+  if (event_time_limit_ms_ != 0 && ts > event_time_limit_ms_) {
+    // Far ahead of the wall clock: it would hold the watermark at its time for good.
+    Malformed(MalformedReason::kFutureEventTime, value, offset);
+    return;
+  }
+  ++stats_.matched;
   if (!stats_.has_event_time) {
     stats_.has_event_time = true;
     stats_.min_event_time_ms = stats_.max_event_time_ms = ts;

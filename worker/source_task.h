@@ -23,7 +23,7 @@ struct SourceStats {
   int64_t matched = 0;                           ///< passed the job's filters (late ones included)
   int64_t late = 0;                              ///< matched, but their window had closed: dropped
   int64_t malformed = 0;                         ///< could not be evaluated (see by_reason)
-  std::array<int64_t, 6> malformed_by_reason{};  ///< indexed by MalformedReason
+  std::array<int64_t, 7> malformed_by_reason{};  ///< indexed by MalformedReason
   bool has_event_time = false;
   int64_t min_event_time_ms = 0;
   int64_t max_event_time_ms = 0;
@@ -42,6 +42,10 @@ class Stage1Aggregator {
   /// Encodes the pre-aggregated entries, one buffer per shuffle partition, and counts them in
   /// `entries` (same index). Leaves the aggregator empty.
   std::vector<std::string> Finish(std::vector<int64_t>* entries);
+
+  /// Records whose event time is later than `limit_ms` are malformed (future_event_time);
+  /// 0: no bound (the default). See SourceTaskRequest.event_time_limit_ms.
+  void set_event_time_limit(int64_t limit_ms) { event_time_limit_ms_ = limit_ms; }
 
   const SourceStats& stats() const { return stats_; }
   /// The first kMaxSamples malformed and the first kMaxSamples late records, for inspection.
@@ -67,6 +71,8 @@ class Stage1Aggregator {
   std::vector<proto::RecordSample> samples_;
   int malformed_samples_ = 0;
   int late_samples_ = 0;
+  int64_t event_time_limit_ms_ = 0;
+  void Malformed(MalformedReason reason, std::string_view value, int64_t offset);
   void Sample(const char* kind, std::string_view reason, std::string_view value, int64_t offset,
               int64_t event_time_ms);
 };

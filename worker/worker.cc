@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 
@@ -116,8 +117,41 @@ class WorkerGrpcService final : public proto::Worker::Service {
 WorkerHandler::WorkerHandler(std::string work_dir, ShuffleTransport* transport)
     : work_dir_(std::move(work_dir)), transport_(transport) {}
 
+Status WorkerHandler::CheckEpoch(int64_t epoch) {
+  int64_t seen = epoch_.load();
+  while (epoch > seen) {
+    if (!epoch_.compare_exchange_weak(seen, epoch)) continue;
+    // A new leader: what the deposed one launched is no longer anybody's.
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = launched_under_.begin(); it != launched_under_.end();) {
+      if (it->second >= epoch) {
+        ++it;
+        continue;
+      }
+      auto job = executors_.find(it->first.first);
+      if (job != executors_.end()) {
+        job->second.erase(it->first.second);
+        if (job->second.empty()) executors_.erase(job);
+      }
+      spdlog::info("stopped executor {} of job {}: launched under epoch {}, now {}",
+                   it->first.second, it->first.first, it->second, epoch);
+      it = launched_under_.erase(it);
+    }
+    return Status::OK();
+  }
+  if (epoch < seen) {
+    Status refused = Status::FailedPrecondition(
+        "refused: sent by a deposed master (epoch " + std::to_string(epoch) +
+        "; this worker follows epoch " + std::to_string(seen) + ")");
+    spdlog::warn("{}", refused.message());
+    return refused;
+  }
+  return Status::OK();
+}
+
 Status WorkerHandler::HandleLaunchExecutor(const proto::LaunchExecutorRequest& request,
                                            proto::LaunchExecutorReply*) {
+  SPATE_RETURN_IF_ERROR(CheckEpoch(request.epoch()));
   const std::string& job = request.job_id();
   const std::string& id = request.executor().executor_id();
   {
@@ -126,7 +160,12 @@ Status WorkerHandler::HandleLaunchExecutor(const proto::LaunchExecutorRequest& r
   }
   SPATE_ASSIGN_OR_RETURN(auto executor, Executor::Make(request, work_dir_, transport_));
   std::lock_guard<std::mutex> lock(mu_);
+  if (request.epoch() < epoch_.load()) {
+    return Status::FailedPrecondition("refused: sent by a deposed master (epoch " +
+                                      std::to_string(request.epoch()) + ")");
+  }
   executors_[job][id] = std::move(executor);
+  launched_under_[{job, id}] = request.epoch();
   spdlog::info(
       "launched executor {} of job {} ({} cores, kafka partitions {}, shuffle partitions {})", id,
       job, request.executor().cores(), request.executor().kafka_partitions_size(),
@@ -136,7 +175,9 @@ Status WorkerHandler::HandleLaunchExecutor(const proto::LaunchExecutorRequest& r
 
 Status WorkerHandler::HandleStopExecutor(const proto::StopExecutorRequest& request,
                                          proto::StopExecutorReply*) {
+  SPATE_RETURN_IF_ERROR(CheckEpoch(request.epoch()));
   std::lock_guard<std::mutex> lock(mu_);
+  launched_under_.erase({request.job_id(), request.executor_id()});
   auto job = executors_.find(request.job_id());
   if (job == executors_.end()) return Status::OK();
   job->second.erase(request.executor_id());
@@ -160,6 +201,7 @@ Result<std::shared_ptr<Executor>> WorkerHandler::Find(const std::string& job_id,
 Status WorkerHandler::HandleRunSourceTask(const proto::SourceTaskRequest& request,
                                           proto::SourceTaskReply* reply,
                                           const CancelledFn& cancelled) {
+  SPATE_RETURN_IF_ERROR(CheckEpoch(request.epoch()));
   SPATE_ASSIGN_OR_RETURN(auto executor, Find(request.job_id(), request.executor_id()));
   SPATE_ASSIGN_OR_RETURN(*reply, executor->RunSourceTask(request, cancelled));
   return Status::OK();
@@ -168,6 +210,7 @@ Status WorkerHandler::HandleRunSourceTask(const proto::SourceTaskRequest& reques
 Status WorkerHandler::HandleRunStateTask(const proto::StateTaskRequest& request,
                                          proto::StateTaskReply* reply,
                                          const CancelledFn& cancelled) {
+  SPATE_RETURN_IF_ERROR(CheckEpoch(request.epoch()));
   SPATE_ASSIGN_OR_RETURN(auto executor, Find(request.job_id(), request.executor_id()));
   SPATE_ASSIGN_OR_RETURN(*reply, executor->RunStateTask(request, cancelled));
   return Status::OK();
@@ -183,6 +226,7 @@ void WorkerHandler::StopAll() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!executors_.empty()) spdlog::info("stopping every executor: the master moved their work");
   executors_.clear();
+  launched_under_.clear();
 }
 
 std::vector<std::string> WorkerHandler::ExecutorIds() {
@@ -223,7 +267,8 @@ Result<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOptions& o
   w->transport_ = std::move(transport);
   w->handler_ = std::move(handler);
   w->service_ = std::move(service);
-  w->master_ = proto::Master::NewStub(MakeChannel(options.master));
+  SPATE_ASSIGN_OR_RETURN(auto masters, ParseMasterUrls(options.master));
+  w->master_ = std::make_unique<MasterLink>(std::move(masters));
   spdlog::info("worker listening on {} ({} cores, {} MB), master {}", w->address_, options.cores,
                options.memory_bytes >> 20, options.master);
   w->heartbeat_ = std::thread([raw = w.get()] { raw->HeartbeatLoop(); });
@@ -250,11 +295,14 @@ Status WorkerServer::Register() {
   info->set_memory_bytes(options_.memory_bytes);
   proto::RegisterWorkerReply reply;
   auto ctx = MakeContext(kRpcTimeout);
-  SPATE_RETURN_IF_ERROR(FromGrpcStatus(master_->RegisterWorker(ctx.get(), req, &reply),
-                                       "register with master " + options_.master));
+  const std::string master = master_->address();
+  SPATE_RETURN_IF_ERROR(FromGrpcStatus(master_->stub()->RegisterWorker(ctx.get(), req, &reply),
+                                       "register with master " + master));
   worker_id_ = reply.worker_id();
   if (reply.heartbeat_interval_ms() > 0) heartbeat_interval_ms_ = reply.heartbeat_interval_ms();
-  spdlog::info("registered with master {} as {}", options_.master, worker_id_);
+  (void)handler_->CheckEpoch(reply.epoch());
+  spdlog::info("registered with master {} as {}{}", master, worker_id_,
+               reply.epoch() > 0 ? " (epoch " + std::to_string(reply.epoch()) + ")" : "");
   return Status::OK();
 }
 
@@ -271,14 +319,30 @@ void WorkerServer::HeartbeatLoop() {
       req.set_worker_id(worker_id_);
       for (auto& id : handler_->ExecutorIds()) req.add_executor_ids(id);
       proto::HeartbeatReply reply;
-      auto ctx = MakeContext(kRpcTimeout);
-      s = FromGrpcStatus(master_->Heartbeat(ctx.get(), req, &reply), "heartbeat to master");
+      // A master that stopped answering (paused, cut off) is given up on within a few
+      // heartbeats, so that a worker finds a new leader as soon as one is elected.
+      auto ctx = MakeContext(std::clamp(std::chrono::milliseconds(3 * heartbeat_interval_ms_),
+                                        std::chrono::milliseconds(1000),
+                                        std::chrono::milliseconds(kRpcTimeout)));
+      s = FromGrpcStatus(master_->stub()->Heartbeat(ctx.get(), req, &reply),
+                         "heartbeat to master " + master_->address());
+      if (s.ok()) (void)handler_->CheckEpoch(reply.epoch());
       if (s.ok() && reply.reregister()) {
         spdlog::warn("master does not know this worker any more: registering again");
         handler_->StopAll();
         registered = false;
         continue;
       }
+    }
+    // A master that is down or stands by: with several, find the leader and register there
+    // (the new leader knows none of the old one's executors).
+    if (!s.ok() && (s.IsRetryable() || s.code() == StatusCode::kFailedPrecondition) &&
+        master_->Failover()) {
+      if (registered) handler_->StopAll();
+      registered = false;
+      std::unique_lock<std::mutex> lock(stop_mu_);
+      stop_cv_.wait_for(lock, std::chrono::milliseconds(100), [this] { return stopping_.load(); });
+      continue;
     }
     if (!s.ok() && NowMs() - last_warn > 10'000) {
       spdlog::warn("{} (retrying)", s.ToString());
@@ -297,7 +361,10 @@ int RunWorker(int argc, char** argv) {
   std::string memory = "4G";
   std::string log_level = "info";
   WorkerOptions o;
-  app.add_option("--master", master, "master URL spate://HOST:PORT")->capture_default_str();
+  app.add_option("--master", master,
+                 "master URL spate://HOST:PORT; with standby masters all of them, "
+                 "spate://HOST:PORT,HOST:PORT,...")
+      ->capture_default_str();
   app.add_option("--cores", o.cores, "cores offered to executors")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
@@ -339,14 +406,15 @@ int RunWorker(int argc, char** argv) {
     return 2;
   }
   SetDaemonKafkaProperties(std::move(*kafka_properties));
-  auto url = ParseMasterUrl(master);
+  auto url = ParseMasterUrls(master);
   auto mem = ParseBytes(memory);
   if (!url.ok() || !mem.ok()) {
     std::fprintf(stderr, "spate-worker: %s\n",
                  (!url.ok() ? url.status() : mem.status()).message().c_str());
     return 2;
   }
-  o.master = *url;
+  o.master.clear();
+  for (const auto& a : *url) o.master += (o.master.empty() ? "" : ",") + a;
   o.memory_bytes = *mem;
   auto server = WorkerServer::Start(o);
   if (!server.ok()) {

@@ -14,11 +14,12 @@
 #include "common/status.h"
 #include "proto/spate.grpc.pb.h"
 #include "worker/executor.h"
+#include "worker/master_link.h"
 
 namespace spate::worker {
 
 struct WorkerOptions {
-  std::string master;  ///< host:port of the master
+  std::string master;  ///< host:port of the master; with standby masters, several, comma-separated
   int cores = 2;
   int64_t memory_bytes = int64_t{4} << 30;
   std::string work_dir = "/tmp/spate-worker";
@@ -46,6 +47,12 @@ class WorkerHandler {
   /// Stops every executor (the master forgot this worker: its jobs moved elsewhere).
   void StopAll();
 
+  /// Fencing of deposed masters: OK for `epoch` at or above the highest one seen (a higher one
+  /// becomes the highest, and the executors launched under lower ones stop); FailedPrecondition
+  /// for a lower one. Epoch 0 (no standby masters) is never refused while none was seen.
+  Status CheckEpoch(int64_t epoch);
+  int64_t epoch() const { return epoch_.load(); }
+
  private:
   Result<std::shared_ptr<Executor>> Find(const std::string& job_id, const std::string& executor_id);
 
@@ -54,6 +61,8 @@ class WorkerHandler {
   std::mutex mu_;
   // job id -> executor id -> executor
   std::map<std::string, std::map<std::string, std::shared_ptr<Executor>>> executors_;
+  std::map<std::pair<std::string, std::string>, int64_t> launched_under_;  // -> epoch
+  std::atomic<int64_t> epoch_{0};
 };
 
 /// A running worker: gRPC server, shuffle transport, registration and heartbeat thread.
@@ -80,7 +89,7 @@ class WorkerServer {
   std::unique_ptr<WorkerHandler> handler_;
   std::unique_ptr<grpc::Service> service_;
   std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<proto::Master::Stub> master_;
+  std::unique_ptr<MasterLink> master_;
   std::atomic<bool> stopping_{false};
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;

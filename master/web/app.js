@@ -443,7 +443,9 @@
     const view = h('div', { 'data-view': 'cluster' },
       h('h1', null, 'Cluster'),
       h('div', { class: 'subtitle' }, 'master ', h('span', { class: 'mono' }, cluster.masterAddress || '?'),
-        ' · up since ' + fmtDateTime(cluster.startedAtMs)),
+        ' · up since ' + fmtDateTime(cluster.startedAtMs),
+        cluster.ha ? ' · leader, epoch ' + cluster.ha.epoch +
+          (cluster.ha.takeoverMs ? ' · took over in ' + cluster.ha.takeoverMs + ' ms' : '') : ''),
       h('div', { class: 'cards' },
         card('Workers', alive, '/ ' + workers.length, cluster.workersLost ? cluster.workersLost + ' lost' : 'all alive', { tone: cluster.workersLost ? 'warn' : 'good', metric: 'workersAlive', raw: alive }),
         card('Cores in use', cluster.coresUsed, '/ ' + cluster.cores, 'reserved by executors', { metric: 'coresUsed', raw: cluster.coresUsed }),

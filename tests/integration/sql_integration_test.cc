@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/kafka_util.h"
 #include "tests/integration/cluster_fixture.h"
 
 namespace spate::testing {
@@ -15,8 +16,10 @@ namespace {
 using std::chrono::seconds;
 
 std::vector<std::string> DataArgs(int seed, int count) {
-  return {"--seed",       std::to_string(seed), "--start-ms", std::to_string(kStartMs),
-          "--count",      std::to_string(count), "--event-rate", "4000",
+  return {"--seed",       std::to_string(seed),
+          "--start-ms",   std::to_string(kStartMs),
+          "--count",      std::to_string(count),
+          "--event-rate", "4000",
           "--users",      "200"};
 }
 
@@ -26,20 +29,102 @@ std::string CrashSql(const std::string& topic, const std::string& sink, bool bou
          "  `timestamp` BIGINT, severity STRING, user_id STRING, content STRING,\n"
          "  rt AS TO_TIMESTAMP_LTZ(`timestamp`, 3),\n"
          "  WATERMARK FOR rt AS rt - INTERVAL '10' SECOND\n"
-         ") WITH ('connector' = 'kafka', 'topic' = '" + topic + "',\n"
-         "  'properties.bootstrap.servers' = '" + Bootstrap() + "',\n"
+         ") WITH ('connector' = 'kafka', 'topic' = '" +
+         topic +
+         "',\n"
+         "  'properties.bootstrap.servers' = '" +
+         Bootstrap() +
+         "',\n"
          "  'scan.startup.mode' = 'earliest-offset',\n" +
          (bounded ? "  'scan.bounded.mode' = 'latest-offset',\n" : "") +
          "  'format' = 'json', 'json.fail-on-missing-field' = 'true');\n"
          "CREATE TABLE crashes (window_start TIMESTAMP(3), window_end TIMESTAMP(3),\n"
          "  user_id STRING, crash_count BIGINT)\n"
-         "  WITH ('connector' = 'filesystem', 'path' = '" + sink + "', 'format' = 'json');\n"
+         "  WITH ('connector' = 'filesystem', 'path' = '" +
+         sink +
+         "', 'format' = 'json');\n"
          "INSERT INTO crashes\n"
          "SELECT window_start, window_end, user_id, COUNT(*) AS crash_count\n"
          "FROM TABLE(TUMBLE(TABLE logs, DESCRIPTOR(rt), INTERVAL '10' SECOND))\n"
          "WHERE LOWER(content) LIKE '%crash%' AND UPPER(severity) IN ('HIGH', 'CRITICAL')\n"
          "GROUP BY window_start, window_end, user_id\n"
          "HAVING COUNT(*) > 2;\n";
+}
+
+// Deletes the records of `topic`'s partition 0 below `offset`, as retention does (Kafka's
+// DeleteRecords, what kafka-delete-records.sh sends).
+void DeleteRecordsBefore(const std::string& topic, int64_t offset) {
+  auto client = MakeKafkaClient(RD_KAFKA_PRODUCER, Bootstrap());
+  REQUIRE(client.ok());
+  rd_kafka_t* rk = client->get();
+  rd_kafka_topic_partition_list_t* before = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(before, topic.c_str(), 0)->offset = offset;
+  rd_kafka_DeleteRecords_t* del = rd_kafka_DeleteRecords_new(before);
+  rd_kafka_topic_partition_list_destroy(before);
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_DeleteRecords(rk, &del, 1, nullptr, q);
+  rd_kafka_DeleteRecords_destroy(del);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 15'000);
+  REQUIRE(ev != nullptr);
+  INFO(rd_kafka_event_error_string(ev));
+  CHECK(rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  const rd_kafka_topic_partition_list_t* done =
+      rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(ev));
+  REQUIRE(done != nullptr);
+  REQUIRE(done->cnt == 1);
+  CHECK(done->elems[0].err == RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(q);
+}
+
+// Adds partitions to `topic` until it has `total` (Kafka's CreatePartitions).
+void GrowTopic(const std::string& topic, int total) {
+  auto client = MakeKafkaClient(RD_KAFKA_PRODUCER, Bootstrap());
+  REQUIRE(client.ok());
+  rd_kafka_t* rk = client->get();
+  char err[256];
+  rd_kafka_NewPartitions_t* grow =
+      rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), err, sizeof(err));
+  REQUIRE(grow != nullptr);
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_CreatePartitions(rk, &grow, 1, nullptr, q);
+  rd_kafka_NewPartitions_destroy(grow);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 15'000);
+  REQUIRE(ev != nullptr);
+  INFO(rd_kafka_event_error_string(ev));
+  CHECK(rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  size_t n = 0;
+  const rd_kafka_topic_result_t** results =
+      rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), &n);
+  REQUIRE(n == 1);
+  INFO(rd_kafka_topic_result_error_string(results[0]));
+  CHECK(rd_kafka_topic_result_error(results[0]) == RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(q);
+}
+
+// Writes `lines` to one partition of `topic` and waits until the broker has them.
+void ProduceTo(const std::string& topic, int32_t partition, const std::vector<std::string>& lines) {
+  auto client = MakeKafkaClient(RD_KAFKA_PRODUCER, Bootstrap());
+  REQUIRE(client.ok());
+  rd_kafka_t* rk = client->get();
+  for (const auto& line : lines) {
+    rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+    for (int attempt = 0; attempt < 100; ++attempt) {  // metadata of a new partition may lag
+      err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                              RD_KAFKA_V_VALUE(const_cast<char*>(line.data()), line.size()),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+      rd_kafka_poll(rk, 100);
+    }
+    REQUIRE(err == RD_KAFKA_RESP_ERR_NO_ERROR);
+  }
+  REQUIRE(rd_kafka_flush(rk, 15'000) == RD_KAFKA_RESP_ERR_NO_ERROR);
+}
+
+std::string CrashLine(int64_t ts, const std::string& user) {
+  return R"({"timestamp": )" + std::to_string(ts) + R"(, "severity": "High", "user_id": ")" + user +
+         R"(", "content": "crash"})";
 }
 
 std::string WriteScript(const Cluster& cluster, const std::string& name, const std::string& sql) {
@@ -60,9 +145,9 @@ TEST_CASE("the crash detector in SQL on two workers equals the oracle", "[integr
   const std::string sink = cluster.SinkDir("out");
   const std::string script = WriteScript(cluster, "crash.sql", CrashSql(topic, sink));
   // No --topic, --sink or --trigger: the script's tables say it all.
-  CommandResult run = cluster.Submit({"--num-executors", "2", "--conf",
-                                      "spate.sql.shuffle.partitions=4", "--sql-file", script},
-                                     seconds(120));
+  CommandResult run = cluster.Submit(
+      {"--num-executors", "2", "--conf", "spate.sql.shuffle.partitions=4", "--sql-file", script},
+      seconds(120));
   INFO("spate-submit stderr:\n" << run.stderr_text << "\n" << cluster.Logs());
   REQUIRE(run.exit_code == 0);
   const std::vector<std::string> rows = ReadSinkDir(sink);
@@ -86,23 +171,28 @@ TEST_CASE("a stateless SQL query runs in stage 1 and writes every matching recor
           "[integration]") {
   Cluster cluster;
   const std::string topic = cluster.CreateTopic("sql-stateless", 2);
-  cluster.ProduceLines(topic, {
-      R"({"timestamp": 1768142570000, "severity": "High", "user_id": "u1", "content": "crash", "http": {"status": 503}})",
-      R"({"timestamp": 1768142571000, "severity": "Low", "user_id": "u2", "content": "fine", "http": {"status": 200}})",
-      R"({"timestamp": 1768142572500, "severity": "Critical", "user_id": "u\u00e9", "content": "CRASH!"})",
-      R"(not json at all)",
-      R"({"timestamp": "2026-01-11 14:42:53", "severity": "High", "user_id": "u4", "content": "x"})",
-  });
+  cluster.ProduceLines(
+      topic,
+      {
+          R"({"timestamp": 1768142570000, "severity": "High", "user_id": "u1", "content": "crash", "http": {"status": 503}})",
+          R"({"timestamp": 1768142571000, "severity": "Low", "user_id": "u2", "content": "fine", "http": {"status": 200}})",
+          R"({"timestamp": 1768142572500, "severity": "Critical", "user_id": "u\u00e9", "content": "CRASH!"})",
+          R"(not json at all)",
+          R"({"timestamp": "2026-01-11 14:42:53", "severity": "High", "user_id": "u4", "content": "x"})",
+      });
   cluster.Start({.workers = 1, .cores_per_worker = 2});
   const std::string sink = cluster.SinkDir("out");
   const std::string sql =
       "CREATE TABLE logs (`timestamp` TIMESTAMP(3), severity STRING, user_id STRING,\n"
       "  content STRING, http ROW<status INT>)\n"
-      "WITH ('connector' = 'kafka', 'topic' = '" + topic + "', 'properties.bootstrap.servers' = '" +
-      Bootstrap() + "', 'scan.startup.mode' = 'earliest-offset',\n"
+      "WITH ('connector' = 'kafka', 'topic' = '" +
+      topic + "', 'properties.bootstrap.servers' = '" + Bootstrap() +
+      "', 'scan.startup.mode' = 'earliest-offset',\n"
       "  'scan.bounded.mode' = 'latest-offset', 'format' = 'json');\n"
       "CREATE TABLE out_t (ts TIMESTAMP(3), who STRING, status INT, loud BOOLEAN)\n"
-      "WITH ('connector' = 'filesystem', 'path' = '" + sink + "', 'format' = 'json');\n"
+      "WITH ('connector' = 'filesystem', 'path' = '" +
+      sink +
+      "', 'format' = 'json');\n"
       "INSERT INTO out_t SELECT `timestamp`, UPPER(user_id) || '!', http.status,\n"
       "  content = UPPER(content) FROM logs WHERE severity <> 'Low';\n";
   CommandResult run =
@@ -120,6 +210,190 @@ TEST_CASE("a stateless SQL query runs in stage 1 and writes every matching recor
   const std::string status = cluster.StatusText(job);
   INFO(status);
   CHECK(StatusNumber(status, "malformed:") == 1);
+}
+
+TEST_CASE("a record far ahead of the wall clock is malformed and moves no watermark",
+          "[integration]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("sql-future", 1);
+  // First a record from 2100, then three crashes of one user within one window of 2026.
+  std::vector<std::string> lines = {
+      R"({"timestamp": 4102444800000, "severity": "High", "user_id": "u9", "content": "crash"})"};
+  for (int i = 0; i < 3; ++i) {
+    lines.push_back(R"({"timestamp": )" + std::to_string(kStartMs + i * 1000) +
+                    R"(, "severity": "Critical", "user_id": "u1", "content": "a crash"})");
+  }
+  cluster.ProduceLines(topic, lines);
+  cluster.Start({.workers = 1, .cores_per_worker = 2});
+  const std::string sink = cluster.SinkDir("out");
+  const std::string script = WriteScript(cluster, "future.sql", CrashSql(topic, sink));
+  // One record a batch: the batch of the record from 2100 comes first and gives the next
+  // batches their watermark. Counted in its event-time window, it would make the crashes late.
+  CommandResult run =
+      cluster.Submit({"--max-offsets-per-trigger", "1", "--sql-file", script}, seconds(90));
+  INFO("spate-submit stderr:\n" << run.stderr_text << "\n" << cluster.Logs());
+  REQUIRE(run.exit_code == 0);
+  const std::vector<std::string> want = {
+      R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"u1","crash_count":3})"};
+  std::string diff = RowDiff(want, ReadSinkDir(sink));
+  if (!diff.empty()) FAIL(diff);
+  const std::string status = cluster.StatusText(JobIdFromSubmitStderr(run.stderr_text));
+  INFO(status);
+  CHECK(StatusNumber(status, "malformed:") == 1);
+  CHECK(Contains(status, "malformed (future_event_time (rt))"));
+  CHECK(StatusNumber(status, "late rows:") == 0);
+
+  // The bound is an option: spate.event-time.max-future=0s turns it off, and then the record
+  // from 2100 does what it did before there was one: every crash after it is late.
+  const std::string unbounded_sink = cluster.SinkDir("unbounded");
+  CommandResult unbounded = cluster.Submit(
+      {"--max-offsets-per-trigger", "1", "--conf", "spate.event-time.max-future=0s", "--sql-file",
+       WriteScript(cluster, "unbounded.sql", CrashSql(topic, unbounded_sink))},
+      seconds(90));
+  REQUIRE(unbounded.exit_code == 0);
+  CHECK(ReadSinkDir(unbounded_sink).empty());
+  const std::string unbounded_status =
+      cluster.StatusText(JobIdFromSubmitStderr(unbounded.stderr_text));
+  INFO(unbounded_status);
+  CHECK(StatusNumber(unbounded_status, "late rows:") == 3);
+  // A negative bound is refused before anything runs.
+  CommandResult bad = cluster.Submit(
+      {"--conf", "spate.event-time.max-future=-1s", "--sql-file", script}, seconds(30));
+  CHECK(bad.exit_code != 0);
+  CHECK(Contains(bad.stderr_text, "spate.event-time.max-future"));
+}
+
+TEST_CASE(
+    "offsets deleted before a job read them fail it with a clear error, or are skipped; "
+    "one checkpoint dir serves one running job",
+    "[integration]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("sql-retention", 1);
+  // Offsets 0-2: three crashes of u1; the first run reads them and commits.
+  cluster.ProduceLines(topic, {CrashLine(kStartMs, "u1"), CrashLine(kStartMs + 1, "u1"),
+                               CrashLine(kStartMs + 2, "u1")});
+  cluster.Start({.workers = 1, .cores_per_worker = 2});
+  const std::string checkpoint = cluster.dir().path() + "/checkpoint";
+  auto run = [&](const std::string& name, std::vector<std::string> extra) {
+    const std::string sink = cluster.SinkDir(name);
+    std::vector<std::string> args = {"--checkpoint-dir", checkpoint};
+    args.insert(args.end(), extra.begin(), extra.end());
+    args.push_back("--sql-file");
+    args.push_back(WriteScript(cluster, name + ".sql", CrashSql(topic, sink)));
+    CommandResult r = cluster.Submit(args, seconds(90));
+    return std::make_pair(r, ReadSinkDir(sink));
+  };
+  // A streaming run reads offsets 0-2 (u1's window stays open: state in the checkpoint) and is
+  // stopped.
+  const std::string first = cluster.SubmitDetached(
+      {"--checkpoint-dir", checkpoint, "--trigger", "processing-time=200ms", "--sql-file",
+       WriteScript(cluster, "first.sql", CrashSql(topic, cluster.SinkDir("first"), false))});
+  REQUIRE(WaitFor([&] { return cluster.GetJob(first, 0).status().total_input_rows() == 3; },
+                  seconds(60), std::chrono::milliseconds(50)));
+  // While it runs, no other job may use its checkpoint dir.
+  auto [twin, twin_rows] = run("twin", {});
+  CHECK(twin.exit_code != 0);
+  CHECK(Contains(twin.stderr_text, "is in use by job " + first));
+  CommandResult stop = cluster.RunSubmit({"--master", cluster.master_url(), "--stop", first});
+  INFO(stop.stdout_text << stop.stderr_text);
+  REQUIRE(stop.exit_code == 0);
+  REQUIRE(cluster.WaitForState(first, proto::FINISHED, seconds(30)));
+
+  // Offsets 3-5 (u2, 20 s later) and 6-8 (u3, 40 s later); then 3-5 are deleted, as retention
+  // would delete them under a job that had stopped or fallen behind.
+  std::vector<std::string> more;
+  for (int i = 0; i < 3; ++i) more.push_back(CrashLine(kStartMs + 20'000 + i, "u2"));
+  for (int i = 0; i < 3; ++i) more.push_back(CrashLine(kStartMs + 40'000 + i, "u3"));
+  cluster.ProduceLines(topic, more);
+  DeleteRecordsBefore(topic, 6);
+
+  // Resumed from the checkpoint, the job plans 3..9: it fails at once and says why, instead of
+  // retrying for ever.
+  auto [failed, failed_rows] = run("failed", {});
+  INFO("spate-submit stderr:\n" << failed.stderr_text);
+  CHECK(failed.exit_code != 0);
+  CHECK(Contains(failed.stderr_text, "no longer in Kafka"));
+  CHECK(Contains(failed.stderr_text, "spate.source.fail-on-data-loss=false"));
+  CHECK(failed_rows.empty());
+
+  // Told to skip lost offsets, it reads 6..9, counts the three it lost, and ends with u1's window
+  // (restored from the checkpoint) and u3's.
+  auto [skipped, skipped_rows] = run("skipped", {"--conf", "spate.source.fail-on-data-loss=false"});
+  INFO("spate-submit stderr:\n" << skipped.stderr_text << "\n" << cluster.Logs());
+  REQUIRE(skipped.exit_code == 0);
+  const std::vector<std::string> want = {
+      R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"u1","crash_count":3})",
+      R"({"window_start":"2026-01-11 14:43:30","window_end":"2026-01-11 14:43:40","user_id":"u3","crash_count":3})"};
+  std::string diff = RowDiff(want, skipped_rows);
+  if (!diff.empty()) FAIL(diff);
+  const std::string status = cluster.StatusText(JobIdFromSubmitStderr(skipped.stderr_text));
+  INFO(status);
+  CHECK(StatusNumber(status, "lost:") == 3);
+  CHECK(StatusNumber(status, "input rows:") == 3);
+}
+
+TEST_CASE("partitions added to the topic under a streaming job are read from their start",
+          "[integration]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("sql-grow", 1);
+  ProduceTo(
+      topic, 0,
+      {CrashLine(kStartMs, "u1"), CrashLine(kStartMs + 1, "u1"), CrashLine(kStartMs + 2, "u1")});
+  cluster.Start({.workers = 1, .cores_per_worker = 2});
+  const std::string sink = cluster.SinkDir("out");
+  const std::string job = cluster.SubmitDetached(
+      {"--trigger", "processing-time=200ms", "--sql-file",
+       WriteScript(cluster, "grow.sql", CrashSql(topic, sink, /*bounded=*/false))});
+  REQUIRE(WaitFor([&] { return cluster.GetJob(job, 0).status().total_input_rows() == 3; },
+                  seconds(60), std::chrono::milliseconds(50)));
+  // Two more partitions; u3's crashes land in the newest one.
+  GrowTopic(topic, 3);
+  ProduceTo(topic, 2,
+            {CrashLine(kStartMs + 20'000, "u3"), CrashLine(kStartMs + 20'001, "u3"),
+             CrashLine(kStartMs + 20'002, "u3")});
+  const bool all = WaitFor([&] { return cluster.GetJob(job, 0).status().total_input_rows() == 6; },
+                           seconds(60), std::chrono::milliseconds(50));
+  INFO(cluster.StatusText(job) << cluster.Logs(40));
+  REQUIRE(all);
+  CommandResult stop =
+      cluster.RunSubmit({"--master", cluster.master_url(), "--stop", job, "--drain"});
+  INFO(stop.stdout_text << stop.stderr_text);
+  REQUIRE(stop.exit_code == 0);
+  REQUIRE(cluster.WaitForState(job, proto::FINISHED, seconds(30)));
+  const std::vector<std::string> want = {
+      R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"u1","crash_count":3})",
+      R"({"window_start":"2026-01-11 14:43:10","window_end":"2026-01-11 14:43:20","user_id":"u3","crash_count":3})"};
+  std::string diff = RowDiff(want, ReadSinkDir(sink));
+  if (!diff.empty()) FAIL(diff);
+}
+
+TEST_CASE("the offset and commit logs keep only the newest batches", "[integration]") {
+  Cluster cluster;
+  const std::string topic = cluster.CreateTopic("sql-prune", 1);
+  std::vector<std::string> lines;
+  for (int i = 0; i < 25; ++i) lines.push_back(CrashLine(kStartMs + i * 100, "u1"));
+  ProduceTo(topic, 0, lines);
+  cluster.Start({.workers = 1, .cores_per_worker = 2});
+  const std::string sink = cluster.SinkDir("out");
+  const std::string checkpoint = cluster.dir().path() + "/checkpoint";
+  // A batch a record; records of the newest 4 batches kept (two snapshot intervals of 1, + 2).
+  CommandResult run = cluster.Submit(
+      {"--checkpoint-dir", checkpoint, "--max-offsets-per-trigger", "1", "--conf",
+       "spate.checkpoint.snapshot-interval=1", "--conf", "spate.checkpoint.retained-batches=1",
+       "--sql-file", WriteScript(cluster, "prune.sql", CrashSql(topic, sink))},
+      seconds(120));
+  INFO("spate-submit stderr:\n" << run.stderr_text << "\n" << cluster.Logs());
+  REQUIRE(run.exit_code == 0);
+  const std::vector<std::string> want = {
+      R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"u1","crash_count":25})"};
+  std::string diff = RowDiff(want, ReadSinkDir(sink));
+  if (!diff.empty()) FAIL(diff);
+  // 26 batches (the last one final); pruned after batches 10 and 20: 17..25 remain.
+  const auto commits = ReadCommitLog(checkpoint);
+  REQUIRE_FALSE(commits.empty());
+  CHECK(commits.begin()->first == 17);
+  CHECK(commits.rbegin()->first == 25);
+  CHECK(ReadOffsetLog(checkpoint).size() == commits.size());
 }
 
 TEST_CASE("spate-submit checks a SQL script before anything runs", "[integration]") {

@@ -68,6 +68,24 @@ TEST_CASE("recovery resumes after the newest commit and replays the plan after i
   CHECK(log->skipped.empty());
 }
 
+TEST_CASE("pruning keeps the newest records, and recovery and its torn-commit fallback still work",
+          "[unit]") {
+  TempDir dir("spate-batch-log");
+  WriteLog(dir.path(), 250, 251);
+  REQUIRE(PruneBatchLog(dir.path(), 150).ok());
+  for (int64_t b : {0, 100, 149}) {
+    CHECK_FALSE(std::filesystem::exists(BatchLogPath(dir.path(), "offsets", b)));
+    CHECK_FALSE(std::filesystem::exists(BatchLogPath(dir.path(), "commits", b)));
+  }
+  CHECK(std::filesystem::exists(BatchLogPath(dir.path(), "commits", 150)));
+  Truncate(BatchLogPath(dir.path(), "commits", 250), 3);
+  auto log = RecoverBatchLog(dir.path());
+  REQUIRE(log.ok());
+  REQUIRE(log->commit);
+  CHECK(log->commit->batch_id() == 249);
+  CHECK(ReplayIds(*log) == std::vector<int64_t>{250, 251});
+}
+
 TEST_CASE("an empty checkpoint dir has nothing to resume", "[unit]") {
   TempDir dir("spate-batch-log");
   auto log = RecoverBatchLog(dir.path());

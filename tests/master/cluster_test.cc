@@ -597,5 +597,33 @@ TEST_CASE("a restarted master still reports the jobs of its previous run", "[uni
   CHECK(list.jobs_size() == 2);
 }
 
+TEST_CASE("the meta store forgets a job's batches below a batch, and only that job's", "[unit]") {
+  TempDir dir("spate-master-unit");
+  auto meta = MetaStore::Open(dir.Join("meta"));
+  REQUIRE(meta.ok());
+  for (const char* job : {"job-a", "job-b"}) {
+    for (int64_t b = 0; b < 30; ++b) {
+      proto::BatchPlan plan;
+      plan.set_batch_id(b);
+      REQUIRE((*meta)->WritePlan(job, plan).ok());
+      proto::BatchCommit commit;
+      commit.set_batch_id(b);
+      REQUIRE((*meta)->WriteCommit(job, commit).ok());
+    }
+  }
+  REQUIRE((*meta)->ForgetBatchesBefore("job-a", 20).ok());
+  auto a = (*meta)->PlannedBatches("job-a");
+  REQUIRE(a.ok());
+  REQUIRE(a->size() == 10);
+  CHECK(a->front() == 20);
+  auto b = (*meta)->PlannedBatches("job-b");
+  REQUIRE(b.ok());
+  CHECK(b->size() == 30);
+  auto latest = (*meta)->LatestCommit("job-a");
+  REQUIRE(latest.ok());
+  REQUIRE(latest->has_value());
+  CHECK((*latest)->batch_id() == 29);
+}
+
 }  // namespace
 }  // namespace spate::master

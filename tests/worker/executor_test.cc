@@ -41,8 +41,9 @@ using Topic = std::map<int32_t, std::vector<std::string>>;
 class VectorReader : public PartitionReader {
  public:
   explicit VectorReader(std::shared_ptr<const Topic> topic) : topic_(std::move(topic)) {}
+  using PartitionReader::ReadRange;
   Status ReadRange(const std::string& topic, int32_t partition, int64_t start, int64_t end,
-                   const RecordFn& fn) override {
+                   const RecordFn& fn, int64_t* /*offsets_lost*/) override {
     auto it = topic_->find(partition);
     if (it == topic_->end()) {
       return Status::Unavailable("partition " + std::to_string(partition) + " of " + topic +

@@ -39,8 +39,8 @@ std::shared_ptr<const exec::CompiledQuery> Compile(const std::string& select) {
 }
 
 std::string Rec(int64_t ts, const std::string& k, int v) {
-  return "{\"timestamp\": " + std::to_string(ts) + ", \"k\": \"" + k + "\", \"v\": " +
-         std::to_string(v) + "}";
+  return "{\"timestamp\": " + std::to_string(ts) + ", \"k\": \"" + k +
+         "\", \"v\": " + std::to_string(v) + "}";
 }
 
 // Runs one stage-1 task over `records` and returns its partials, owned.
@@ -151,8 +151,8 @@ TEST_CASE("tumbling windows: partials of two tasks merge into state and close by
   // Batch 1: watermark 10 s closes [0, 10 s): only a passes HAVING.
   auto r1 = (*store)->ApplyBatch(all, {}, 10'000, 1, &fin);
   REQUIRE(r1.ok());
-  CHECK(Json(*r1) ==
-        std::multiset<std::string>{R"({"window_start":"1970-01-01 00:00:00","k":"a","n":3,"s":8,"m":5})"});
+  CHECK(Json(*r1) == std::multiset<std::string>{
+                         R"({"window_start":"1970-01-01 00:00:00","k":"a","n":3,"s":8,"m":5})"});
   CHECK(r1->windows_closed == 2);
   CHECK(r1->state_rows == 1);
   auto v = (*store)->Version(all);
@@ -175,6 +175,39 @@ TEST_CASE("a late record is dropped and counted; a HOP record lands in each open
   REQUIRE(parts.size() == 1);
   CHECK(parts[0].window_start_ms == 5000);
   CHECK(parts[0].window_end_ms == 15'000);
+}
+
+TEST_CASE("HOP records combine per pane and each pane merges into every open window", "[unit]") {
+  auto q = Compile(
+      "SELECT window_start, k, COUNT(*) AS n, SUM(v) AS s, MIN(v) AS lo FROM "
+      "TABLE(HOP(TABLE t, DESCRIPTOR(rt), INTERVAL '5' SECOND, INTERVAL '15' SECOND)) "
+      "GROUP BY window_start, window_end, k");
+  TempDir dir;
+  auto store = PlanStateStore::Open(dir.path() + "/state", 16 << 20, q);
+  REQUIRE(store.ok());
+  exec::Finalizer fin(q);
+  const KeyGroupRange all{0, kKeyGroups};
+  // Panes [5, 10 s): a 6, a 8; [10, 15 s): a 12, b 13; [20, 25 s): a 21. Watermark 10 s: the
+  // window [-5, 10) has closed, so the first pane goes into [0, 15) and [5, 20) only.
+  auto parts = RunStage1(q,
+                         {Rec(6000, "a", 3), Rec(8000, "a", 1), Rec(12'000, "a", 10),
+                          Rec(13'000, "b", 2), Rec(21'000, "a", 7)},
+                         10'000);
+  // (a: [0,15) [5,20) [10,25) [15,30) [20,35)) + (b: [0,15) [5,20) [10,25)): one partial each.
+  CHECK(parts.size() == 8);
+  auto r0 = (*store)->ApplyBatch(all, Views(parts), 10'000, 0, &fin);
+  REQUIRE(r0.ok());
+  auto r1 = (*store)->ApplyBatch(all, {}, INT64_MAX - 1, 1, &fin);
+  REQUIRE(r1.ok());
+  CHECK(Json(*r1) == std::multiset<std::string>{
+                         R"({"window_start":"1970-01-01 00:00:00","k":"a","n":3,"s":14,"lo":1})",
+                         R"({"window_start":"1970-01-01 00:00:05","k":"a","n":3,"s":14,"lo":1})",
+                         R"({"window_start":"1970-01-01 00:00:10","k":"a","n":2,"s":17,"lo":7})",
+                         R"({"window_start":"1970-01-01 00:00:15","k":"a","n":1,"s":7,"lo":7})",
+                         R"({"window_start":"1970-01-01 00:00:20","k":"a","n":1,"s":7,"lo":7})",
+                         R"({"window_start":"1970-01-01 00:00:00","k":"b","n":1,"s":2,"lo":2})",
+                         R"({"window_start":"1970-01-01 00:00:05","k":"b","n":1,"s":2,"lo":2})",
+                         R"({"window_start":"1970-01-01 00:00:10","k":"b","n":1,"s":2,"lo":2})"});
 }
 
 TEST_CASE("session windows merge across tasks and batches, and restore from the checkpoint",
@@ -207,8 +240,10 @@ TEST_CASE("session windows merge across tasks and batches, and restore from the 
   auto r1 = (*store)->ApplyBatch(all, Views(c), 5000, 1, &fin);
   REQUIRE(r1.ok());
   REQUIRE(WritePlanDelta(&ckpt, 1, 0, all, Views(c)).ok());
-  CHECK(Json(*r1) == std::multiset<std::string>{
-                         R"({"window_start":"1970-01-01 00:00:01","window_end":"1970-01-01 00:00:04","k":"b","n":1,"lo":1})"});
+  CHECK(
+      Json(*r1) ==
+      std::multiset<std::string>{
+          R"({"window_start":"1970-01-01 00:00:01","window_end":"1970-01-01 00:00:04","k":"b","n":1,"lo":1})"});
   // Restore as of batch 1 equals the live state.
   auto restored = LoadPlanState(ckpt, all, 1, 5000, *q);
   REQUIRE(restored.ok());
@@ -224,8 +259,10 @@ TEST_CASE("session windows merge across tasks and batches, and restore from the 
   // The end of input closes a's session: 4 records, min 2.
   auto r2 = (*store)->ApplyBatch(all, {}, INT64_MAX, 2, &fin);
   REQUIRE(r2.ok());
-  CHECK(Json(*r2) == std::multiset<std::string>{
-                         R"({"window_start":"1970-01-01 00:00:01","window_end":"1970-01-01 00:00:10","k":"a","n":4,"lo":2})"});
+  CHECK(
+      Json(*r2) ==
+      std::multiset<std::string>{
+          R"({"window_start":"1970-01-01 00:00:01","window_end":"1970-01-01 00:00:10","k":"a","n":4,"lo":2})"});
 }
 
 TEST_CASE("tumbling state restores from snapshot plus deltas after a restart", "[unit]") {

@@ -237,6 +237,24 @@ TEST_CASE("stage 1 pre-aggregates matching records per window and user", "[unit]
   CHECK(s.bytes > 7 * 50);
 }
 
+TEST_CASE("stage 1 counts a record beyond the event-time limit as malformed, not as event time",
+          "[unit]") {
+  Stage1Aggregator agg(CrashPlan(), kNoWatermark, 16, 2);
+  agg.set_event_time_limit(kW + 3'600'000);
+  agg.Add(Crash(kW, "user_a"));
+  agg.Add(Crash(kW + 3'600'000, "user_a"));  // at the limit: still counted
+  agg.Add(Crash(4102444800000, "user_b"));   // 2100-01-01
+  CHECK(FinishAndCheck(&agg, 16, 2) ==
+        Counts{{{kW, "user_a"}, 1}, {{kW + 3'600'000, "user_a"}, 1}});
+  const SourceStats& s = agg.stats();
+  CHECK(s.matched == 2);
+  CHECK(s.malformed == 1);
+  CHECK(s.malformed_by_reason[static_cast<size_t>(MalformedReason::kFutureEventTime)] == 1);
+  CHECK(s.max_event_time_ms == kW + 3'600'000);
+  REQUIRE(agg.samples().size() == 1);
+  CHECK(agg.samples()[0].reason() == "future_event_time");
+}
+
 TEST_CASE("finishing leaves the aggregator empty", "[unit]") {
   Stage1Aggregator agg(CrashPlan(), kNoWatermark, 16, 3);
   agg.Add(Crash(kW, "user_a"));
