@@ -50,6 +50,13 @@ class JobStore {
     (void)job_id;
     return std::optional<ResumePoint>();
   }
+  /// Deletes the offset- and commit-log entries of `job_id`'s batches below `batch`, where the
+  /// store keeps more than the newest.
+  virtual Status ForgetBatchesBefore(const std::string& job_id, int64_t batch) {
+    (void)job_id;
+    (void)batch;
+    return Status::OK();
+  }
   /// The leader epoch this store writes under: 0 without standby masters.
   virtual int64_t epoch() const { return 0; }
 };

@@ -42,7 +42,7 @@ class MetaStore : public JobStore {
   /// The batch ids in the offset log of `job_id`, ascending (for tests and the API).
   Result<std::vector<int64_t>> PlannedBatches(const std::string& job_id);
   /// Deletes the offset- and commit-log records of `job_id`'s batches below `batch`.
-  Status ForgetBatchesBefore(const std::string& job_id, int64_t batch);
+  Status ForgetBatchesBefore(const std::string& job_id, int64_t batch) override;
 
  private:
   explicit MetaStore(std::unique_ptr<rocksdb::DB> db);
