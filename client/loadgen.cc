@@ -19,6 +19,7 @@
 #include <thread>
 
 #include "common/config.h"
+#include "common/kafka_props.h"
 #include "common/logging.h"
 
 namespace spate {
@@ -741,6 +742,7 @@ Producer:
   --message-timeout D      a record not acknowledged within D fails the run (default 30s)
   --connect-timeout D      time allowed to reach the broker at start (default 10s)
   -X KEY=VALUE             any librdkafka property (repeatable, applied last)
+  --conf spate.kafka.KEY=VALUE  the same, spelled as spate-submit takes it
 
 Output:
   --progress-interval D    period of the progress line on stderr, 0 = none (default 1s)
@@ -913,6 +915,11 @@ Result<LoadgenOptions> ParseLoadgenArgs(const std::vector<std::string>& args,
         return Status::InvalidArgument("-X needs KEY=VALUE: '" + v + "'");
       }
       o.kafka_config.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+    } else if (flag == "--conf") {
+      // The same spelling as spate-submit's: --conf spate.kafka.security.protocol=SASL_SSL.
+      SPATE_ASSIGN_OR_RETURN(auto v, value());
+      SPATE_ASSIGN_OR_RETURN(auto props, ParseKafkaConfFlags({v}));
+      o.kafka_config.insert(o.kafka_config.end(), props.begin(), props.end());
     } else if (flag == "--progress-interval") {
       SPATE_ASSIGN_OR_RETURN(auto v, value());
       SPATE_ASSIGN_OR_RETURN(o.progress_interval_ms, ParseDuration(flag, v));
@@ -1004,7 +1011,8 @@ Result<rd_kafka_t*> MakeProducer(const LoadgenOptions& o, bool for_metadata, voi
   char err[512];
   auto set = [&](const std::string& key, const std::string& value) -> Status {
     if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), err, sizeof(err)) != RD_KAFKA_CONF_OK) {
-      return Status::InvalidArgument("librdkafka property " + key + "=" + value + ": " + err);
+      return Status::InvalidArgument("librdkafka property " + key + "=" +
+                                     RedactedValue(key, value) + ": " + err);
     }
     return Status::OK();
   };

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "common/config.h"
+#include "common/kafka_props.h"
 #include "common/logging.h"
 #include "common/rpc.h"
 #include "common/text.h"
@@ -255,7 +256,9 @@ Status ApplyConf(const std::string& key_value, proto::JobSpec* spec) {
     if (value != "true" && value != "false") {
       return Status::InvalidArgument(key + " must be true or false");
     }
-  } else if (key.rfind("spate.kafka.", 0) != 0) {
+  } else if (key.rfind("spate.kafka.", 0) == 0) {
+    SPATE_RETURN_IF_ERROR(CheckJobKafkaProperty(key.substr(std::string("spate.kafka.").size())));
+  } else {
     return Status::InvalidArgument(
         "unknown --conf key '" + key +
         "' (known: spate.sql.shuffle.partitions, spate.key-groups, spate.job.engine, "
@@ -405,6 +408,8 @@ int RunSubmit(int argc, char** argv) {
   app.add_flag("--drain", drain, "with --stop: emit every open window first");
   app.add_option("--log-level", log_level, "log level of an in-process (local) cluster")
       ->capture_default_str();
+  SecurityFlags security;
+  AddSecurityFlags(&app, &security);
   app.prefix_command();
   try {
     app.parse(argc, argv);
@@ -420,6 +425,15 @@ int RunSubmit(int argc, char** argv) {
     std::fprintf(stderr, "spate-submit: %s\n", s.message().c_str());
     return code;
   };
+  {
+    auto transport_security = LoadTransportSecurity(security, /*server=*/false);
+    if (!transport_security.ok()) return fail(transport_security.status(), 2);
+    if (transport_security->tls() && ParseLocalMaster(master).ok()) {
+      return fail(Status::InvalidArgument("--tls-* need a spate://HOST:PORT master, not " + master),
+                  2);
+    }
+    SetTransportSecurity(std::move(*transport_security));
+  }
 
   // A shipped job (crash-detector ...) runs its SQL template (jobs/*.sql) with the job's flags
   // filled in; spate.job.engine=compiled runs its compiled pipeline (a benchmark baseline).

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/kafka_props.h"
 #include "common/kafka_util.h"
 #include "common/logging.h"
 
@@ -25,6 +26,7 @@ struct Options {
   int partitions = 1;
   int replication = 1;
   std::vector<std::string> configs;
+  std::vector<std::string> kafka_conf;
   bool if_not_exists = false;
   bool if_exists = false;
   bool internal = false;
@@ -65,6 +67,10 @@ int RunTopics(int argc, const char* const* argv, std::ostream& out, std::ostream
       ->capture_default_str();
   app.add_option("--log-level", opt.log_level, "trace, debug, info, warn, error, off")
       ->capture_default_str();
+  app.add_option(
+      "--conf", opt.kafka_conf,
+      "client property spate.kafka.KEY=VALUE, e.g. spate.kafka.security.protocol=SASL_SSL "
+      "(repeatable)");
   app.require_subcommand(1);
   // Global options may also follow the subcommand: `spate-topics list --bootstrap B`.
   app.fallthrough();
@@ -135,7 +141,11 @@ int RunTopics(int argc, const char* const* argv, std::ostream& out, std::ostream
   Result<std::map<std::string, std::string>> configs = ParseConfigs(opt.configs);
   if (!configs.ok()) return usage(configs.status());
 
-  Result<KafkaAdmin> admin = KafkaAdmin::Make(opt.bootstrap, static_cast<int>(*timeout_ms));
+  Result<std::map<std::string, std::string>> kafka_conf = ParseKafkaConfFlags(opt.kafka_conf);
+  if (!kafka_conf.ok()) return usage(kafka_conf.status());
+
+  Result<KafkaAdmin> admin =
+      KafkaAdmin::Make(opt.bootstrap, static_cast<int>(*timeout_ms), *kafka_conf);
   if (!admin.ok()) return failed(admin.status());
 
   if (create->parsed()) {

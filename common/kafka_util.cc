@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "common/config.h"
+#include "common/kafka_props.h"
 
 namespace spate {
 namespace {
@@ -320,13 +321,15 @@ Result<KafkaClientPtr> MakeKafkaClient(rd_kafka_type_t type, const std::string& 
   auto set = [&](const std::string& key, const std::string& value) -> Status {
     if (rd_kafka_conf_set(c.get(), key.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
         RD_KAFKA_CONF_OK) {
-      return Status::InvalidArgument("Kafka setting " + key + "=" + value + ": " + errstr);
+      return Status::InvalidArgument("Kafka setting " + key + "=" + RedactedValue(key, value) +
+                                     ": " + errstr);
     }
     return Status::OK();
   };
   SPATE_RETURN_IF_ERROR(set("bootstrap.servers", bootstrap));
   // An idle broker connection closed by the broker is normal, not worth a warning.
   SPATE_RETURN_IF_ERROR(set("log.connection.close", "false"));
+  for (const auto& [key, value] : DaemonKafkaProperties()) SPATE_RETURN_IF_ERROR(set(key, value));
   for (const auto& [key, value] : conf) SPATE_RETURN_IF_ERROR(set(key, value));
   rd_kafka_conf_set_log_cb(c.get(), &LogToSpdlog);
 
@@ -360,12 +363,14 @@ Result<int> PartitionCount(rd_kafka_t* rk, const std::string& topic, int timeout
   return md.topic->partition_cnt;
 }
 
-Result<KafkaAdmin> KafkaAdmin::Make(const std::string& bootstrap, int timeout_ms) {
+Result<KafkaAdmin> KafkaAdmin::Make(const std::string& bootstrap, int timeout_ms,
+                                    const std::map<std::string, std::string>& conf) {
   if (timeout_ms <= 0) {
     return Status::InvalidArgument("Kafka timeout must be positive, got " +
                                    std::to_string(timeout_ms) + " ms");
   }
-  SPATE_ASSIGN_OR_RETURN(KafkaClientPtr client, MakeKafkaClient(RD_KAFKA_PRODUCER, bootstrap));
+  SPATE_ASSIGN_OR_RETURN(KafkaClientPtr client,
+                         MakeKafkaClient(RD_KAFKA_PRODUCER, bootstrap, conf));
   // Fail early, with the address in the message, if nothing answers there.
   const rd_kafka_metadata_t* raw = nullptr;
   rd_kafka_resp_err_t err = rd_kafka_metadata(client.get(), 0, nullptr, &raw, timeout_ms);

@@ -67,10 +67,11 @@ Status ValidateTopicName(std::string_view name);
 
 /// Creates a librdkafka client (RD_KAFKA_PRODUCER or RD_KAFKA_CONSUMER) for `bootstrap`
 /// ("host:port[,host:port...]") with the given librdkafka properties applied on top of
-/// Spate's defaults. librdkafka's own log lines go to spdlog's default logger (its errors and
-/// warnings as spdlog warnings, its info and debug as debug). Does not contact the broker.
-/// Returns InvalidArgument for an empty bootstrap or a property librdkafka rejects (the
-/// message names the property). The returned handle is thread-safe, as librdkafka's is.
+/// Spate's defaults and the daemon's own (DaemonKafkaProperties). librdkafka's own log lines go to
+/// spdlog's default logger (its errors and warnings as spdlog warnings, its info and debug as
+/// debug). Does not contact the broker. Returns InvalidArgument for an empty bootstrap or a
+/// property librdkafka rejects (the message names the property). The returned handle is
+/// thread-safe, as librdkafka's is.
 Result<KafkaClientPtr> MakeKafkaClient(rd_kafka_type_t type, const std::string& bootstrap,
                                        const std::map<std::string, std::string>& conf = {});
 
@@ -124,8 +125,10 @@ struct TopicInfo {
 class KafkaAdmin {
  public:
   /// Connects to `bootstrap` and checks that it answers a metadata request within
-  /// `timeout_ms`. Errors: InvalidArgument (empty bootstrap, timeout <= 0), Unavailable.
-  static Result<KafkaAdmin> Make(const std::string& bootstrap, int timeout_ms);
+  /// `timeout_ms`, with librdkafka properties `conf` (security.protocol, sasl.*, ssl.*).
+  /// Errors: InvalidArgument (empty bootstrap, timeout <= 0, a bad property), Unavailable.
+  static Result<KafkaAdmin> Make(const std::string& bootstrap, int timeout_ms,
+                                 const std::map<std::string, std::string>& conf = {});
 
   /// Creates `name` with `partitions` partitions and `replication` replicas, and topic-level
   /// `configs` (e.g. {"retention.ms", "-1"}). Errors: AlreadyExists, InvalidArgument (name,

@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/security.h"
 #include "common/status.h"
 
 namespace spate {
@@ -19,8 +20,13 @@ grpc::Status ToGrpcStatus(const Status& s);
 /// gRPC status -> Spate status, with `context` ("RunSourceTask on 127.0.0.1:7078") in front.
 Status FromGrpcStatus(const grpc::Status& s, std::string_view context);
 
-/// A channel to host:port with Spate's limits (64 MB messages, keepalive). Thread-safe.
+/// A channel to host:port with Spate's limits (64 MB messages, keepalive) and this process's
+/// security (GetTransportSecurity: TLS, a proof of the cluster secret on every call).
+/// Thread-safe.
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
+/// The same with explicit security (tests acting as another process).
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
+                                           const TransportSecurity& security);
 
 /// Message size limits and the keepalive policy that lets MakeChannel's clients ping while a
 /// call is open (so a peer whose network went silent fails the call within seconds).
@@ -53,10 +59,12 @@ Status RetryCall(
     });
 
 /// Defines the gRPC service method `Rpc` as a call of the handler's `HandleRpc` (member `h_`),
-/// converting the Status: service adapters stay one line per rpc.
-#define SPATE_GRPC_METHOD(Rpc, Request, Reply)                                            \
-  grpc::Status Rpc(grpc::ServerContext*, const Request* request, Reply* reply) override { \
-    return ::spate::ToGrpcStatus(h_->Handle##Rpc(*request, reply));                       \
+/// converting the Status, after checking the caller's proof of the cluster secret: service
+/// adapters stay one line per rpc.
+#define SPATE_GRPC_METHOD(Rpc, Request, Reply)                                                \
+  grpc::Status Rpc(grpc::ServerContext* ctx, const Request* request, Reply* reply) override { \
+    if (grpc::Status denied = ::spate::AuthorizeCall(ctx, #Rpc); !denied.ok()) return denied; \
+    return ::spate::ToGrpcStatus(h_->Handle##Rpc(*request, reply));                           \
   }
 
 /// Wall-clock milliseconds since the epoch.

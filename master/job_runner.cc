@@ -13,6 +13,7 @@
 #include "common/kafka_util.h"
 #include "common/rpc.h"
 #include "master/batch_log.h"
+#include "master/job_policy.h"
 #include "master/ha.h"
 #include "master/planner.h"
 
@@ -288,7 +289,8 @@ spate::Status JobRunner::LoadCheckpoint() {
       status_.mutable_spec()->set_key_groups(meta.key_groups());
     }
   } else if (read.code() == StatusCode::kNotFound) {
-    SPATE_RETURN_IF_ERROR(WriteProtoRecord(dir + "/metadata", spec_));
+    // Its secrets stay with the master: the checkpoint may live on shared storage.
+    SPATE_RETURN_IF_ERROR(WriteProtoRecord(dir + "/metadata", RedactSpecSecrets(spec_)));
   } else {
     return read;
   }
@@ -352,7 +354,8 @@ spate::Status JobRunner::LoadCheckpoint() {
 
 spate::Status JobRunner::Admit() {
   // Topic layout first: it decides how many stage-1 tasks there are.
-  SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec_.bootstrap()));
+  SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec_.bootstrap(),
+                                                     worker::SourceKafkaProperties(spec_)));
   SPATE_ASSIGN_OR_RETURN(kafka_partitions_, PartitionCount(kafka.get(), spec_.topic(), 10'000));
   // The executors write the sink; a Kafka sink's topic is checked here, to fail at once.
   SPATE_RETURN_IF_ERROR(worker::ValidateSinkSpec(spec_.sink()));
@@ -612,7 +615,8 @@ spate::Status JobRunner::RunBatches() {
   SPATE_ASSIGN_OR_RETURN(const int64_t interval_ms, ParseTriggerIntervalMs(spec_.trigger()));
   const bool available_now = interval_ms == 0;
   const int64_t idle_ms = spec_.idle_timeout_ms();
-  SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec_.bootstrap()));
+  SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec_.bootstrap(),
+                                                     worker::SourceKafkaProperties(spec_)));
 
   // Where to start: the checkpoint's commit log, else the starting offsets.
   std::vector<PartitionOffsets> offsets;

@@ -9,6 +9,7 @@
 
 #include "common/config.h"
 #include "common/daemon.h"
+#include "common/kafka_props.h"
 #include "common/kafka_util.h"
 #include "common/logging.h"
 #include "common/rpc.h"
@@ -22,12 +23,14 @@ namespace fs = std::filesystem;
 namespace {
 
 // With standby masters the handler exists only once this master leads: until then every rpc
-// but Leader answers UNAVAILABLE, naming the leader, and clients go there.
-#define SPATE_LEADER_METHOD(Rpc, Request, Reply)                                          \
-  grpc::Status Rpc(grpc::ServerContext*, const Request* request, Reply* reply) override { \
-    MasterHandler* h = h_->load();                                                        \
-    if (!h) return Standby();                                                             \
-    return ::spate::ToGrpcStatus(h->Handle##Rpc(*request, reply));                        \
+// but Leader answers UNAVAILABLE, naming the leader, and clients go there. Every rpc first checks
+// the caller's proof of the cluster secret.
+#define SPATE_LEADER_METHOD(Rpc, Request, Reply)                                              \
+  grpc::Status Rpc(grpc::ServerContext* ctx, const Request* request, Reply* reply) override { \
+    if (grpc::Status denied = ::spate::AuthorizeCall(ctx, #Rpc); !denied.ok()) return denied; \
+    MasterHandler* h = h_->load();                                                            \
+    if (!h) return Standby();                                                                 \
+    return ::spate::ToGrpcStatus(h->Handle##Rpc(*request, reply));                            \
   }
 
 class MasterGrpcService final : public proto::Master::Service {
@@ -47,8 +50,9 @@ class MasterGrpcService final : public proto::Master::Service {
   SPATE_LEADER_METHOD(KillJob, proto::KillJobRequest, proto::KillJobReply)
   SPATE_LEADER_METHOD(StopJob, proto::StopJobRequest, proto::StopJobReply)
 
-  grpc::Status Leader(grpc::ServerContext*, const proto::LeaderRequest*,
+  grpc::Status Leader(grpc::ServerContext* ctx, const proto::LeaderRequest*,
                       proto::LeaderReply* reply) override {
+    if (grpc::Status denied = AuthorizeCall(ctx, "Leader"); !denied.ok()) return denied;
     auto [election, self] = Config();
     reply->set_self_address(self);
     if (!election) {
@@ -195,7 +199,9 @@ Status ValidateJobSpec(proto::JobSpec* spec) {
                                      it->second + "'");
     }
   }
-  SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec->bootstrap()));
+  SPATE_RETURN_IF_ERROR(CheckJobKafkaProperties(*spec));
+  SPATE_ASSIGN_OR_RETURN(auto kafka, MakeKafkaClient(RD_KAFKA_PRODUCER, spec->bootstrap(),
+                                                     worker::SourceKafkaProperties(*spec)));
   SPATE_RETURN_IF_ERROR(PartitionCount(kafka.get(), spec->topic(), 5'000).status());
   return Status::OK();
 }
@@ -294,7 +300,9 @@ Status MasterHandler::HandleHeartbeat(const proto::HeartbeatRequest& request,
 Status MasterHandler::HandleSubmitJob(const proto::SubmitJobRequest& request,
                                       proto::SubmitJobReply* reply) {
   proto::JobSpec spec = request.spec();
+  SPATE_RETURN_IF_ERROR(CheckJobSpecSize(spec));
   SPATE_RETURN_IF_ERROR(ValidateJobSpec(&spec));
+  SPATE_RETURN_IF_ERROR(CheckJobPaths(spec, options_.job_path_roots));
   SPATE_ASSIGN_OR_RETURN(auto plan, JobPlanOf(spec));
   std::shared_ptr<JobRunner> runner;
   {
@@ -357,12 +365,13 @@ Status MasterHandler::HandleGetJob(const proto::GetJobRequest& request, proto::G
   auto job = FindJob(request.job_id());
   if (job.ok()) {
     (*job)->Fill(request, reply);
-    return Status::OK();
+  } else {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto past = past_jobs_.find(request.job_id());
+    if (past == past_jobs_.end()) return job.status();
+    *reply->mutable_status() = past->second;
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  auto past = past_jobs_.find(request.job_id());
-  if (past == past_jobs_.end()) return job.status();
-  *reply->mutable_status() = past->second;
+  *reply->mutable_status() = RedactJobSecrets(std::move(*reply->mutable_status()));
   return Status::OK();
 }
 
@@ -374,6 +383,7 @@ Status MasterHandler::HandleListJobs(const proto::ListJobsRequest&, proto::ListJ
     for (const auto& [id, j] : jobs_) jobs.push_back(j);
   }
   for (const auto& j : jobs) *reply->add_jobs() = j->Status();
+  for (auto& j : *reply->mutable_jobs()) j = RedactJobSecrets(std::move(j));
   return Status::OK();
 }
 
@@ -414,7 +424,7 @@ Result<std::unique_ptr<MasterServer>> MasterServer::Start(const MasterOptions& o
   grpc::ServerBuilder builder;
   int bound = 0;
   builder.AddListeningPort(options.host + ":" + std::to_string(options.port),
-                           grpc::InsecureServerCredentials(), &bound);
+                           MakeServerCredentials(), &bound);
   ConfigureServer(&builder);
   // The service is registered before the port is known; with standby masters it learns the
   // election (and so the address it reports) right after, before the election is joined.
@@ -485,7 +495,10 @@ Result<std::unique_ptr<MasterServer>> MasterServer::Start(const MasterOptions& o
 Status MasterServer::StartWebUi(int port, bool same_port) {
   if (port < 0) return Status::OK();
   WebUiOptions ui;
-  ui.host = options_.host;
+  ui.host = options_.ui_host.empty() ? options_.host : options_.ui_host;
+  ui.auth_secret = GetTransportSecurity().auth_secret;
+  ui.tls_cert_file = options_.ui_tls_cert_file;
+  ui.tls_key_file = options_.ui_tls_key_file;
   ui.port = port;
   ui.kill_enabled = options_.ui_kill_enabled;
   ui.master_address = address_;
@@ -606,12 +619,23 @@ int RunMaster(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(-1, 65535));
   app.add_flag("--ui-kill-enabled", o.ui_kill_enabled, "allow killing jobs from the web page");
+  app.add_option("--ui-host", o.ui_host, "address the web page binds (default: --host)");
+  app.add_option("--job-path-roots", o.job_path_roots,
+                 "directories inside which jobs' --checkpoint-dir and file: sinks must lie "
+                 "(comma-separated; default: anywhere)")
+      ->delimiter(',');
   app.add_option("--state-dir", o.state_dir, "RocksDB directory for jobs, offset and commit logs")
       ->capture_default_str();
   app.add_option("--worker-timeout", worker_timeout, "declare a worker lost after this silence")
       ->capture_default_str();
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
+  SecurityFlags security;
+  AddSecurityFlags(&app, &security);
+  std::vector<std::string> kafka_conf;
+  app.add_option("--conf", kafka_conf,
+                 "spate.kafka.KEY=VALUE: a librdkafka property for every Kafka client of this "
+                 "daemon, any property allowed (repeatable)");
   std::string zk_timeout = "4s";
   app.add_option("--ha", o.ha_url,
                  "standby masters: zookeeper://HOST:PORT[,HOST:PORT...][/ROOT]; one of the "
@@ -631,6 +655,20 @@ int RunMaster(int argc, char** argv) {
     std::fprintf(stderr, "spate-master: %s\n", s.message().c_str());
     return 2;
   }
+  auto transport_security = LoadTransportSecurity(security, /*server=*/true);
+  if (!transport_security.ok()) {
+    std::fprintf(stderr, "spate-master: %s\n", transport_security.status().message().c_str());
+    return 2;
+  }
+  SetTransportSecurity(std::move(*transport_security));
+  auto kafka_properties = ParseKafkaConfFlags(kafka_conf);
+  if (!kafka_properties.ok()) {
+    std::fprintf(stderr, "spate-master: %s\n", kafka_properties.status().message().c_str());
+    return 2;
+  }
+  SetDaemonKafkaProperties(std::move(*kafka_properties));
+  o.ui_tls_cert_file = security.tls_cert;
+  o.ui_tls_key_file = security.tls_key;
   auto timeout = ParseDurationMs(worker_timeout);
   if (!timeout.ok() || *timeout <= 0) {
     std::fprintf(stderr, "spate-master: --worker-timeout: %s\n",

@@ -9,9 +9,11 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "common/status.h"
 #include "master/cluster.h"
+#include "master/job_policy.h"
 #include "master/ha.h"
 #include "master/job_runner.h"
 #include "master/meta_store.h"
@@ -25,6 +27,12 @@ struct MasterOptions {
   int port = 7077;               ///< 0: any free port
   int ui_port = 8080;            ///< web page, JSON API and /metrics; 0: any free port; < 0: none
   bool ui_kill_enabled = false;  ///< allow killing jobs from the web page
+  std::string ui_host;           ///< the page's bind address; empty: `host`
+  /// Directories jobs' checkpoint dirs and file sinks must lie in; empty: anywhere.
+  std::vector<std::string> job_path_roots;
+  /// PEM files for HTTPS on the page (the --tls-cert and --tls-key of gRPC); empty: HTTP.
+  std::string ui_tls_cert_file;
+  std::string ui_tls_key_file;
   std::string state_dir = "/tmp/spate-master";
   int64_t worker_timeout_ms = 5000;
   int64_t heartbeat_interval_ms = 1000;

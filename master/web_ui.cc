@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "common/rpc.h"
+#include "common/security.h"
 #include "common/text.h"
 #include "common/window.h"
 #include "master/master.h"
@@ -793,6 +794,37 @@ int HttpStatusOf(const Status& s) {
   }
 }
 
+// Standard base64 (RFC 4648), as HTTP basic credentials are sent; stops at the first byte that
+// is not part of the alphabet.
+std::string DecodeBase64(std::string_view in) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : in) {
+    int v;
+    if (c >= 'A' && c <= 'Z') {
+      v = c - 'A';
+    } else if (c >= 'a' && c <= 'z') {
+      v = c - 'a' + 26;
+    } else if (c >= '0' && c <= '9') {
+      v = c - '0' + 52;
+    } else if (c == '+') {
+      v = 62;
+    } else if (c == '/') {
+      v = 63;
+    } else {
+      break;
+    }
+    acc = (acc << 6) | static_cast<uint32_t>(v);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 WebUi::WebUi(MasterHandler* master, const WebUiOptions& options)
@@ -800,12 +832,65 @@ WebUi::WebUi(MasterHandler* master, const WebUiOptions& options)
 
 WebUi::~WebUi() { Shutdown(); }
 
-std::string WebUi::url() const { return "http://" + options_.host + ":" + std::to_string(port_); }
+std::string WebUi::url() const {
+  return std::string(options_.tls_cert_file.empty() ? "http" : "https") + "://" + options_.host +
+         ":" + std::to_string(port_);
+}
+
+std::string WebUi::csrf_token() const {
+  return options_.auth_secret.empty() ? "" : HmacSha256Hex(options_.auth_secret, "spate-ui-csrf");
+}
+
+bool WebUi::LoggedIn(const httplib::Request& req) const {
+  if (options_.auth_secret.empty()) return true;
+  const std::string auth = req.get_header_value("Authorization");
+  std::string offered;
+  if (auth.rfind("Bearer ", 0) == 0) {
+    offered = auth.substr(7);
+  } else if (auth.rfind("Basic ", 0) == 0) {
+    std::string user_pass = DecodeBase64(auth.substr(6));
+    size_t colon = user_pass.find(':');
+    if (colon != std::string::npos) offered = user_pass.substr(colon + 1);
+  }
+  return !offered.empty() && ConstantTimeEquals(offered, options_.auth_secret);
+}
+
+std::string WebUi::ActionRefusal(const httplib::Request& req) const {
+  // Another site's page in a logged-in browser: the browser names its origin, and it cannot read
+  // the CSRF token (the same-origin policy keeps /api/v1 from it).
+  const std::string origin = req.get_header_value("Origin");
+  const std::string scheme = options_.tls_cert_file.empty() ? "http://" : "https://";
+  if (!origin.empty() && origin != scheme + req.get_header_value("Host")) {
+    return "cross-origin request refused (Origin " + origin + ")";
+  }
+  const std::string site = req.get_header_value("Sec-Fetch-Site");
+  if (!site.empty() && site != "same-origin" && site != "none") {
+    return "cross-site request refused (Sec-Fetch-Site " + site + ")";
+  }
+  if (options_.auth_secret.empty()) return "";
+  if (!ConstantTimeEquals(req.get_header_value("X-Spate-CSRF"), csrf_token())) {
+    return "missing or wrong X-Spate-CSRF token (GET /api/v1 gives it)";
+  }
+  return "";
+}
 
 Result<std::unique_ptr<WebUi>> WebUi::Start(MasterHandler* master, const WebUiOptions& options) {
   std::unique_ptr<WebUi> ui(new WebUi(master, options));
   ui->started_ms_ = NowMs();
-  ui->server_ = std::make_unique<httplib::Server>();
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return Status::InvalidArgument("web UI: HTTPS needs both a certificate and a key");
+  }
+  if (!options.tls_cert_file.empty()) {
+    auto https = std::make_unique<httplib::SSLServer>(options.tls_cert_file.c_str(),
+                                                      options.tls_key_file.c_str());
+    if (!https->is_valid()) {
+      return Status::InvalidArgument("web UI: cannot use certificate " + options.tls_cert_file +
+                                     " with key " + options.tls_key_file);
+    }
+    ui->server_ = std::move(https);
+  } else {
+    ui->server_ = std::make_unique<httplib::Server>();
+  }
   // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let two masters share
   // a port silently instead of moving to the next free one.
   ui->server_->set_socket_options([](socket_t sock) {
@@ -850,8 +935,9 @@ Result<std::unique_ptr<WebUi>> WebUi::Start(MasterHandler* master, const WebUiOp
                              [raw] { return raw->stopping_.load(); });
     }
   });
-  spdlog::info("web UI on {}{}", ui->url(),
-               options.kill_enabled ? " (killing jobs from the page is enabled)" : "");
+  spdlog::info("web UI on {}{}{}", ui->url(),
+               options.kill_enabled ? " (killing jobs from the page is enabled)" : "",
+               options.auth_secret.empty() ? "" : " (login with the cluster secret)");
   return ui;
 }
 
@@ -909,6 +995,15 @@ void WebUi::Routes() {
     res.set_header("Referrer-Policy", "no-referrer");
     res.set_header("Content-Security-Policy", kContentSecurityPolicy);
   });
+  // With a secret, nothing is served before a login: not the jobs, not the metrics.
+  s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (LoggedIn(req)) return httplib::Server::HandlerResponse::Unhandled;
+    res.set_header("WWW-Authenticate", "Basic realm=\"spate\", charset=\"UTF-8\"");
+    SendError(res, 401,
+              "login needed: Authorization: Bearer <cluster secret>, or HTTP basic with the "
+              "cluster secret as password");
+    return httplib::Server::HandlerResponse::Handled;
+  });
 
   std::string dev_dir = options_.dev_dir;
   if (dev_dir.empty() && std::getenv("SPATE_WEB_DEV_DIR") != nullptr) {
@@ -951,7 +1046,8 @@ void WebUi::Routes() {
                {"/api/v1/cluster", "/api/v1/workers", "/api/v1/jobs", "/api/v1/jobs/{id}",
                 "/api/v1/jobs/{id}/progress?limit=N", "/api/v1/jobs/{id}/results?batches=N&limit=N",
                 "/metrics"}},
-              {"killEnabled", options_.kill_enabled}});
+              {"killEnabled", options_.kill_enabled},
+              {"csrfToken", csrf_token()}});
   });
 
   s.Get("/api/v1/cluster", [this](const httplib::Request&, httplib::Response& res) {
@@ -1030,6 +1126,7 @@ void WebUi::Routes() {
     if (!st.ok()) return SendError(res, HttpStatusOf(st), st.message());
     json j = web::JobDetailJson(reply.status(), TotalsOf(get.job_id()), NowMs());
     j["killEnabled"] = options_.kill_enabled;
+    j["csrfToken"] = csrf_token();
     SendJson(res, 200, j);
   });
 
@@ -1072,26 +1169,48 @@ void WebUi::Routes() {
     SendJson(res, 200, web::ResultsJson(reply.status(), reply.results(), max_batches, max_rows));
   });
 
-  s.Post(R"(/api/v1/jobs/([^/]+)/kill)",
-         [this](const httplib::Request& req, httplib::Response& res) {
-           if (!options_.kill_enabled) {
-             return SendError(res, 403,
-                              "killing jobs from the web UI is disabled; start spate-master "
-                              "with --ui-kill-enabled");
-           }
-           // A custom header cannot be sent cross-origin without a CORS preflight, which this
-           // server never grants: another site's page cannot kill jobs through a browser.
-           if (req.get_header_value("X-Spate-Action") != "kill") {
-             return SendError(res, 400, "missing header X-Spate-Action: kill");
-           }
-           proto::KillJobRequest kill;
-           kill.set_job_id(req.matches[1]);
-           proto::KillJobReply reply;
-           Status st = master_->HandleKillJob(kill, &reply);
-           if (!st.ok()) return SendError(res, HttpStatusOf(st), st.message());
-           spdlog::info("job {} killed from the web UI ({})", kill.job_id(), req.remote_addr);
-           SendJson(res, 200, {{"jobId", kill.job_id()}, {"killed", true}});
-         });
+  // Kill and stop change a job: POST only, with the action named in a custom header (which a
+  // cross-origin page cannot send without a CORS preflight, never granted here), a same-origin
+  // request, and with a secret the CSRF token too.
+  for (const std::string action : {"kill", "stop"}) {
+    s.Post("/api/v1/jobs/([^/]+)/" + action,
+           [this, action](const httplib::Request& req, httplib::Response& res) {
+             if (!options_.kill_enabled) {
+               return SendError(res, 403,
+                                "killing and stopping jobs from the web UI is disabled; start "
+                                "spate-master with --ui-kill-enabled");
+             }
+             if (req.get_header_value("X-Spate-Action") != action) {
+               return SendError(res, 400, "missing header X-Spate-Action: " + action);
+             }
+             if (std::string why = ActionRefusal(req); !why.empty())
+               return SendError(res, 403, why);
+             Status st;
+             if (action == "kill") {
+               proto::KillJobRequest kill;
+               kill.set_job_id(req.matches[1]);
+               proto::KillJobReply reply;
+               st = master_->HandleKillJob(kill, &reply);
+             } else {
+               proto::StopJobRequest stop;
+               stop.set_job_id(req.matches[1]);
+               stop.set_drain(req.has_param("drain") && req.get_param_value("drain") == "true");
+               proto::StopJobReply reply;
+               st = master_->HandleStopJob(stop, &reply);
+             }
+             if (!st.ok()) return SendError(res, HttpStatusOf(st), st.message());
+             spdlog::info("job {}: {} from the web UI ({})", std::string(req.matches[1]), action,
+                          req.remote_addr);
+             SendJson(res, 200,
+                      {{"jobId", std::string(req.matches[1])},
+                       {action == "kill" ? "killed" : "stopped", true}});
+           });
+    s.Get("/api/v1/jobs/([^/]+)/" + action,
+          [action](const httplib::Request&, httplib::Response& res) {
+            res.set_header("Allow", "POST");
+            SendError(res, 405, action + " needs a POST (with X-Spate-Action: " + action + ")");
+          });
+  }
 
   s.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
     auto totals = TotalsCopy();
@@ -1100,6 +1219,10 @@ void WebUi::Routes() {
     std::vector<proto::JobStatus> jobs(list.jobs().begin(), list.jobs().end());
     res.set_header("Cache-Control", "no-store");
     std::string text = web::RenderMetrics(master_->registry().Snapshot(), jobs, totals, NowMs());
+    text +=
+        "# HELP spate_auth_failures_total gRPC calls refused for a missing or wrong proof of the "
+        "cluster secret.\n# TYPE spate_auth_failures_total counter\nspate_auth_failures_total " +
+        std::to_string(AuthFailureCount()) + "\n";
     if (options_.ha_metrics) text += options_.ha_metrics();
     res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
   });

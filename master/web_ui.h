@@ -26,7 +26,8 @@
 
 namespace httplib {
 class Server;
-}
+struct Request;
+}  // namespace httplib
 
 namespace spate::master {
 
@@ -104,6 +105,14 @@ struct WebUiOptions {
   bool kill_enabled = false;
   /// Shown on the page: the master's gRPC address.
   std::string master_address;
+  /// The cluster's shared secret. Set: every request needs a login (Authorization: Bearer
+  /// <secret>, or HTTP basic with any user and the secret as password), and kill and stop also
+  /// need the page's CSRF token (X-Spate-CSRF) and a same-origin request. Empty: open, as the
+  /// local demo is.
+  std::string auth_secret;
+  /// PEM certificate and key files: serve HTTPS instead of HTTP.
+  std::string tls_cert_file;
+  std::string tls_key_file;
   /// With standby masters: this leader's role, epoch and takeover (the "ha" object of
   /// /api/v1/cluster), and the lines it adds to /metrics. Empty: one master.
   std::function<nlohmann::json()> ha_status;
@@ -128,12 +137,19 @@ class WebUi {
   void Shutdown();
   /// The bound port.
   int port() const { return port_; }
-  /// "http://host:port".
+  /// "http://host:port" (https with a certificate).
   std::string url() const;
+  /// The token that kill and stop requests carry in X-Spate-CSRF when a secret is set
+  /// ("" without one). Read by a logged-in page from /api/v1.
+  std::string csrf_token() const;
 
  private:
   WebUi(MasterHandler* master, const WebUiOptions& options);
   void Routes();
+  /// Whether `req` carries the secret (always true without one).
+  bool LoggedIn(const httplib::Request& req) const;
+  /// Why a request that changes something is refused (CSRF token, origin), "" when it may go on.
+  std::string ActionRefusal(const httplib::Request& req) const;
   /// Folds the new batches of every job into totals_.
   void Refresh();
   std::map<std::string, web::JobTotals> TotalsCopy();

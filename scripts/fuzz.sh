@@ -19,7 +19,7 @@ if ! [[ "$seconds" =~ ^[0-9]+$ ]] || [ "$seconds" -eq 0 ]; then
   exit 2
 fi
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(sql_parser_fuzz record_decoder_fuzz log_record_fuzz)
+[ ${#targets[@]} -eq 0 ] && targets=(sql_parser_fuzz record_decoder_fuzz log_record_fuzz shuffle_block_fuzz)
 build="${SPATE_FUZZ_BUILD_DIR:-build-fuzz}"
 bin="$build/bin"
 [[ "$build" = /* ]] || bin="$root/$build/bin"

@@ -6,7 +6,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librdkafka-dev librocksdb-dev libspdlog-dev catch2 libsimdjson-dev libcli11-dev
-  libxxhash-dev nlohmann-json3-dev libcpp-httplib-dev libre2-dev
+  libxxhash-dev nlohmann-json3-dev libcpp-httplib-dev libre2-dev libssl-dev openssl
   openjdk-17-jre-headless maven kcat python3 clang-format clang curl
   chromium fonts-dejavu-core
   zookeeper libzookeeper-mt-dev

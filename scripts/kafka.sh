@@ -20,6 +20,12 @@
 #   SPATE_KAFKA_DIR              data, config, PID and log (default ${TMPDIR:-/tmp}/spate-kafka-PORT)
 #   SPATE_KAFKA_HEAP             JVM heap (default 1G)
 #   SPATE_KAFKA_START_TIMEOUT    seconds start waits for the broker (default 60)
+#   SPATE_KAFKA_SASL_PORT        also listen for SASL_SSL clients (SASL/PLAIN over TLS) on
+#                                127.0.0.1:PORT, beside the plaintext port; the TLS certificate
+#                                (and the CA clients check it with, ca.pem) is made once by
+#                                scripts/gen-certs.sh in SPATE_KAFKA_DIR/tls
+#   SPATE_KAFKA_SASL_USER        the SASL/PLAIN user (default spate)
+#   SPATE_KAFKA_SASL_PASSWORD    its password (default spate-secret)
 #   SPATE_CACHE_DIR              where the Kafka jars are cached (default ~/.cache/spate)
 #   KAFKA_HOME                   use this Kafka installation's libs/ instead of fetching jars
 #
@@ -39,6 +45,9 @@ heap="${SPATE_KAFKA_HEAP:-1G}"
 start_timeout="${SPATE_KAFKA_START_TIMEOUT:-60}"
 cache_dir="${SPATE_CACHE_DIR:-$HOME/.cache/spate}"
 address="127.0.0.1:${port}"
+sasl_port="${SPATE_KAFKA_SASL_PORT:-}"
+sasl_user="${SPATE_KAFKA_SASL_USER:-spate}"
+sasl_password="${SPATE_KAFKA_SASL_PASSWORD:-spate-secret}"
 
 pid_file="$dir/broker.pid"
 log_file="$dir/broker.log"
@@ -148,20 +157,47 @@ java_opts() {
   echo "-Djava.awt.headless=true -Dlog4j2.configurationFile=$log4j_file"
 }
 
+# The SASL_SSL listener's certificate: made once, kept with the data (clients keep trusting it).
+make_tls() {
+  local tls="$dir/tls"
+  if [ ! -f "$tls/keystore.pem" ]; then
+    "$root/scripts/gen-certs.sh" "$tls" >/dev/null 2>&1 || die "scripts/gen-certs.sh $tls failed"
+    # Kafka reads a PEM keystore as one file: the (unencrypted PKCS#8) key, then the chain.
+    cat "$tls/node.key" "$tls/node.pem" >"$tls/keystore.pem"
+    chmod 600 "$tls/keystore.pem"
+  fi
+}
+
 write_config() {
+  local listeners="PLAINTEXT://127.0.0.1:$port"
+  local map="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+  if [ -n "$sasl_port" ]; then
+    listeners="$listeners,SASL_SSL://127.0.0.1:$sasl_port"
+    map="$map,SASL_SSL:SASL_SSL"
+  fi
   cat >"$props_file" <<EOF
 # Written by scripts/kafka.sh on every start; edits are overwritten.
 process.roles=broker,controller
 node.id=1
-listeners=PLAINTEXT://127.0.0.1:$port,CONTROLLER://127.0.0.1:$controller_port
-advertised.listeners=PLAINTEXT://127.0.0.1:$port
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listeners=$listeners,CONTROLLER://127.0.0.1:$controller_port
+advertised.listeners=$listeners
+listener.security.protocol.map=$map
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 controller.quorum.bootstrap.servers=127.0.0.1:$controller_port
 log.dirs=$data_dir
 
 EOF
+  if [ -n "$sasl_port" ]; then
+    cat >>"$props_file" <<EOF
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$sasl_user" password="$sasl_password" user_$sasl_user="$sasl_password";
+listener.name.sasl_ssl.ssl.keystore.type=PEM
+listener.name.sasl_ssl.ssl.keystore.location=$dir/tls/keystore.pem
+
+EOF
+  fi
   cat "$root/deploy/kafka/single-node.properties" >>"$props_file"
   cp "$root/deploy/kafka/log4j2.properties" "$log4j_file"
 }
@@ -185,8 +221,12 @@ cmd_start() {
   fi
   local libs
   libs=$(libs_dir)
+  if [ -n "$sasl_port" ] && port_in_use "$sasl_port"; then
+    die "SASL port $sasl_port on 127.0.0.1 is taken; pick SPATE_KAFKA_SASL_PORT"
+  fi
   mkdir -p "$dir"
   touch "$marker_file"
+  [ -z "$sasl_port" ] || make_tls
   write_config
   local cp="$libs/*"
 
@@ -235,6 +275,9 @@ cmd_start() {
     fi
     sleep 0.5
   done
+  if [ -n "$sasl_port" ]; then
+    say "SASL_SSL (PLAIN, user $sasl_user) on 127.0.0.1:$sasl_port; its CA is $dir/tls/ca.pem"
+  fi
   say "broker running (pid $pid, data $dir, log $log_file)"
   echo "$address"
 }

@@ -8,6 +8,8 @@
 #include <mutex>
 #include <vector>
 
+#include "common/kafka_props.h"
+
 namespace spate::worker {
 namespace {
 
@@ -230,11 +232,14 @@ Result<std::shared_ptr<PartitionReader>> MakeKafkaReader(
       {"enable.partition.eof", "true"}, {"auto.offset.reset", "error"},
       {"fetch.wait.max.ms", "20"},      {"client.id", "spate-executor"},
   };
+  // The worker's own --conf spate.kafka.* (e.g. its SASL settings), then the job's.
+  for (const auto& [k, v] : DaemonKafkaProperties()) settings[k] = v;
   for (const auto& [k, v] : overrides) settings[k] = v;
   for (const auto& [k, v] : settings) {
     if (rd_kafka_conf_set(conf, k.c_str(), v.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
-      return Status::InvalidArgument("Kafka setting " + k + "=" + v + ": " + errstr);
+      return Status::InvalidArgument("Kafka setting " + k + "=" + RedactedValue(k, v) + ": " +
+                                     errstr);
     }
   }
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));

@@ -11,6 +11,7 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "common/kafka_props.h"
 #include "common/kafka_util.h"
 #include "common/window.h"
 
@@ -243,6 +244,9 @@ SinkOptions SinkOptionsOf(const proto::JobSpec& spec, const std::string& job_id)
   SinkOptions o;
   o.spec = spec.sink();
   o.bootstrap = spec.bootstrap();
+  // The job's Kafka client settings (security above all) apply to the sink too; the sink
+  // table's own 'properties.*' win.
+  o.properties = KafkaPropertiesOfConf(spec.conf());
   if (spec.has_plan()) {
     const auto& sink = spec.plan().sink();
     if (!sink.bootstrap().empty()) o.bootstrap = sink.bootstrap();
@@ -251,6 +255,14 @@ SinkOptions SinkOptionsOf(const proto::JobSpec& spec, const std::string& job_id)
   }
   o.sink_id = spec.checkpoint_dir().empty() ? job_id : spec.checkpoint_dir();
   return o;
+}
+
+std::map<std::string, std::string> SourceKafkaProperties(const proto::JobSpec& spec) {
+  std::map<std::string, std::string> out;
+  if (spec.has_plan())
+    out.insert(spec.plan().source().properties().begin(), spec.plan().source().properties().end());
+  for (auto& [k, v] : KafkaPropertiesOfConf(spec.conf())) out[k] = v;
+  return out;
 }
 
 std::string KafkaSinkTransactionalId(const std::string& sink_id, const std::string& topic,

@@ -61,6 +61,11 @@ struct SinkOptions {
 /// checkpoint dir, else the job id). A compiled job's schema names are left to the caller.
 SinkOptions SinkOptionsOf(const proto::JobSpec& spec, const std::string& job_id);
 
+/// The librdkafka properties of a job's source clients: the SQL source table's 'properties.*',
+/// then the job's --conf spate.kafka.* over them. The master's admin and offset clients use
+/// them, as the executors do.
+std::map<std::string, std::string> SourceKafkaProperties(const proto::JobSpec& spec);
+
 /// "console" (rows are kept for attached clients: nothing to write here), "file:DIR" (one
 /// batch-<batch>-<part>.jsonl per part with rows, made visible by rename), "kafka:TOPIC" (one
 /// transaction per batch and part). InvalidArgument for anything else.

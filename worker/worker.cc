@@ -9,6 +9,7 @@
 
 #include "common/config.h"
 #include "common/daemon.h"
+#include "common/kafka_props.h"
 #include "common/logging.h"
 #include "common/rpc.h"
 
@@ -95,11 +96,13 @@ class WorkerGrpcService final : public proto::Worker::Service {
   // Tasks learn from the call's context when the master cancels them.
   grpc::Status RunSourceTask(grpc::ServerContext* ctx, const proto::SourceTaskRequest* request,
                              proto::SourceTaskReply* reply) override {
+    if (grpc::Status denied = AuthorizeCall(ctx, "RunSourceTask"); !denied.ok()) return denied;
     return ToGrpcStatus(
         h_->HandleRunSourceTask(*request, reply, [ctx] { return ctx->IsCancelled(); }));
   }
   grpc::Status RunStateTask(grpc::ServerContext* ctx, const proto::StateTaskRequest* request,
                             proto::StateTaskReply* reply) override {
+    if (grpc::Status denied = AuthorizeCall(ctx, "RunStateTask"); !denied.ok()) return denied;
     return ToGrpcStatus(
         h_->HandleRunStateTask(*request, reply, [ctx] { return ctx->IsCancelled(); }));
   }
@@ -245,7 +248,7 @@ Result<std::unique_ptr<WorkerServer>> WorkerServer::Start(const WorkerOptions& o
   grpc::ServerBuilder builder;
   int bound_port = 0;
   builder.AddListeningPort(options.host + ":" + std::to_string(options.port),
-                           grpc::InsecureServerCredentials(), &bound_port);
+                           MakeServerCredentials(), &bound_port);
   ConfigureServer(&builder);
   // The transport learns its own address (for local short-circuits) once the port is bound.
   auto transport = std::make_unique<GrpcShuffleTransport>();
@@ -376,6 +379,12 @@ int RunWorker(int argc, char** argv) {
                  "host name others use to reach this worker (default: --host)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")
       ->capture_default_str();
+  SecurityFlags security;
+  AddSecurityFlags(&app, &security);
+  std::vector<std::string> kafka_conf;
+  app.add_option("--conf", kafka_conf,
+                 "spate.kafka.KEY=VALUE: a librdkafka property for every Kafka client of this "
+                 "daemon, any property allowed (repeatable)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -385,6 +394,18 @@ int RunWorker(int argc, char** argv) {
     std::fprintf(stderr, "spate-worker: %s\n", s.message().c_str());
     return 2;
   }
+  auto transport_security = LoadTransportSecurity(security, /*server=*/true);
+  if (!transport_security.ok()) {
+    std::fprintf(stderr, "spate-worker: %s\n", transport_security.status().message().c_str());
+    return 2;
+  }
+  SetTransportSecurity(std::move(*transport_security));
+  auto kafka_properties = ParseKafkaConfFlags(kafka_conf);
+  if (!kafka_properties.ok()) {
+    std::fprintf(stderr, "spate-worker: %s\n", kafka_properties.status().message().c_str());
+    return 2;
+  }
+  SetDaemonKafkaProperties(std::move(*kafka_properties));
   auto url = ParseMasterUrls(master);
   auto mem = ParseBytes(memory);
   if (!url.ok() || !mem.ok()) {

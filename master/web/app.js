@@ -475,7 +475,7 @@
         ev.target.disabled = true;
         try {
           const res = await fetch('/api/v1/jobs/' + encodeURIComponent(job.id) + '/kill',
-            { method: 'POST', headers: { 'X-Spate-Action': 'kill' } });
+            { method: 'POST', headers: { 'X-Spate-Action': 'kill', 'X-Spate-CSRF': job.csrfToken || '' } });
           if (!res.ok) window.alert('Kill failed: ' + res.status);
         } finally { refreshSoon(0); }
       },

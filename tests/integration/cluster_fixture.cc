@@ -59,6 +59,28 @@ CommandResult MustRun(const std::vector<std::string>& argv, milliseconds timeout
   return *r;
 }
 
+std::vector<std::string> WithArgs(std::vector<std::string> argv,
+                                  const std::vector<std::string>& extra) {
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+// What spate-submit would load from the client args' --auth-secret-file and --tls-* flags.
+TransportSecurity ClientSecurity(const ClusterOptions& options) {
+  SecurityFlags flags;
+  const auto& a = options.client_args;
+  for (size_t i = 0; i + 1 < a.size(); ++i) {
+    if (a[i] == "--auth-secret-file") flags.auth_secret_file = a[i + 1];
+    if (a[i] == "--tls-cert") flags.tls_cert = a[i + 1];
+    if (a[i] == "--tls-key") flags.tls_key = a[i + 1];
+    if (a[i] == "--tls-ca") flags.tls_ca = a[i + 1];
+  }
+  auto security = LoadTransportSecurity(flags, /*server=*/false);
+  INFO(security.status().ToString());
+  REQUIRE(security.ok());
+  return *security;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -163,9 +185,10 @@ void Cluster::StartMaster() {
   so.log_dir = dir_.MakeSubdir("logs");
   so.name = "master";
   auto m = ChildProcess::Start(
-      {Bin("spate-master"), "--host", "127.0.0.1", "--port", std::to_string(master_port_),
-       "--ui-port", std::to_string(ui_port_), "--state-dir", master_state_dir_, "--worker-timeout",
-       options_.worker_timeout},
+      WithArgs({Bin("spate-master"), "--host", "127.0.0.1", "--port", std::to_string(master_port_),
+                "--ui-port", std::to_string(ui_port_), "--state-dir", master_state_dir_,
+                "--worker-timeout", options_.worker_timeout},
+               options_.master_args),
       so);
   INFO(m.status().ToString());
   REQUIRE(m.ok());
@@ -181,9 +204,10 @@ void Cluster::StartWorker() {
   so.name = "worker-" + std::to_string(index);
   std::string work_dir = dir_.MakeSubdir("worker-" + std::to_string(index));
   auto w = ChildProcess::Start(
-      {Bin("spate-worker"), "--master", master_url(), "--host", "127.0.0.1", "--port",
-       std::to_string(port), "--cores", std::to_string(options_.cores_per_worker), "--memory",
-       options_.memory_per_worker, "--work-dir", work_dir},
+      WithArgs({Bin("spate-worker"), "--master", master_url(), "--host", "127.0.0.1", "--port",
+                std::to_string(port), "--cores", std::to_string(options_.cores_per_worker),
+                "--memory", options_.memory_per_worker, "--work-dir", work_dir},
+               options_.worker_args),
       so);
   INFO(w.status().ToString());
   REQUIRE(w.ok());
@@ -272,7 +296,8 @@ CommandResult Cluster::RunSubmit(const std::vector<std::string>& args, milliseco
 }
 
 CommandResult Cluster::Submit(const std::vector<std::string>& args, milliseconds timeout) {
-  std::vector<std::string> argv = {"--master", master_url(), "--bootstrap", Bootstrap()};
+  std::vector<std::string> argv =
+      WithArgs({"--master", master_url(), "--bootstrap", Bootstrap()}, options_.client_args);
   argv.insert(argv.end(), args.begin(), args.end());
   return RunSubmit(argv, timeout);
 }
@@ -290,14 +315,16 @@ std::string Cluster::SubmitDetached(const std::vector<std::string>& args) {
 }
 
 std::string Cluster::StatusText(const std::string& job_id) {
-  CommandResult r = RunSubmit({"--master", master_url(), "--status", job_id}, seconds(30));
+  CommandResult r = RunSubmit(
+      WithArgs({"--master", master_url(), "--status", job_id}, options_.client_args), seconds(30));
   INFO("exit " << r.exit_code << "\n" << r.stdout_text << r.stderr_text);
   REQUIRE(r.exit_code == 0);
   return r.stdout_text;
 }
 
 proto::GetJobReply Cluster::GetJob(const std::string& job_id, int history) {
-  auto stub = proto::Master::NewStub(MakeChannel("127.0.0.1:" + std::to_string(master_port_)));
+  auto stub = proto::Master::NewStub(
+      MakeChannel("127.0.0.1:" + std::to_string(master_port_), ClientSecurity(options_)));
   proto::GetJobRequest req;
   req.set_job_id(job_id);
   req.set_results_after_batch(INT64_MAX);

@@ -35,6 +35,12 @@ struct ClusterOptions {
   int cores_per_worker = 2;
   std::string memory_per_worker = "2G";
   std::string worker_timeout = "5s";
+  /// Extra flags of spate-master, of every spate-worker, and of the fixture's own spate-submit
+  /// runs (Submit, SubmitDetached, StatusText), e.g. {"--auth-secret-file", F}. GetJob speaks
+  /// to the master with the --auth-secret-file and --tls-* files that client_args name.
+  std::vector<std::string> master_args = {};
+  std::vector<std::string> worker_args = {};
+  std::vector<std::string> client_args = {};
 };
 
 /// One executor line of `spate-submit --status`.
