@@ -17,6 +17,8 @@
 #include <set>
 #include <sstream>
 
+#include "common/kafka_props.h"
+
 namespace spate {
 namespace {
 
@@ -282,5 +284,13 @@ grpc::Status AuthorizeCall(const grpc::ServerContext* context, std::string_view 
 }
 
 int64_t AuthFailureCount() { return g_auth_failures.load(std::memory_order_relaxed); }
+
+Status ApplyDaemonSecurity(const SecurityFlags& flags, const std::vector<std::string>& kafka_conf) {
+  SPATE_ASSIGN_OR_RETURN(TransportSecurity security, LoadTransportSecurity(flags, /*server=*/true));
+  SetTransportSecurity(std::move(security));
+  SPATE_ASSIGN_OR_RETURN(auto properties, ParseKafkaConfFlags(kafka_conf));
+  SetDaemonKafkaProperties(std::move(properties));
+  return Status::OK();
+}
 
 }  // namespace spate

@@ -52,6 +52,11 @@ void AddSecurityFlags(CLI::App* app, SecurityFlags* flags);
 /// with a certificate but no --tls-ca.
 Result<TransportSecurity> LoadTransportSecurity(const SecurityFlags& flags, bool server);
 
+/// A daemon's start (spate-master, spate-worker): loads and sets its transport security (as a
+/// server) and its own `--conf spate.kafka.*` properties (SetDaemonKafkaProperties). The error
+/// names the flag at fault.
+Status ApplyDaemonSecurity(const SecurityFlags& flags, const std::vector<std::string>& kafka_conf);
+
 /// Sets this process's security. Call before making channels or servers; not thread-safe with
 /// them.
 void SetTransportSecurity(TransportSecurity security);

@@ -243,7 +243,10 @@ void Stage1::Add(std::string_view value, int64_t offset) {
       late = CompiledQuery::Closed(query_->EndOf(pane), watermark_ms_);
       // Panes need the size to be a multiple of the slide (the planner makes it so) and a start
       // that is not clamped at INT64_MIN (see ShiftedWindowStart).
-      if (!panes_possible_ || pane - w.slide_ms() < INT64_MIN + w.size_ms()) pane = INT64_MIN;
+      if (!panes_possible_ || static_cast<__int128>(pane) - w.slide_ms() <
+                                  static_cast<__int128>(INT64_MIN) + w.size_ms()) {
+        pane = INT64_MIN;
+      }
     } else {
       late = CompiledQuery::Closed(LastWindowEnd(w, wts), watermark_ms_);
     }
@@ -310,7 +313,9 @@ std::vector<std::string> Stage1::Finish(std::vector<int64_t>* entries) {
   // Each (pane, key) into every window that holds the pane and has not closed (the windows of a
   // pane are those of its first millisecond), merged per (window, key).
   std::string pane_state, window_key;
-  for (const auto& [k, state] : panes_) {
+  for (const auto& pane_group : panes_) {
+    const std::string& k = pane_group.first;  // a plain reference: lambdas capture it
+    const char* state = pane_group.second;
     int64_t pane;
     std::memcpy(&pane, k.data(), 8);
     pane_state.clear();

@@ -394,18 +394,10 @@ int RunWorker(int argc, char** argv) {
     std::fprintf(stderr, "spate-worker: %s\n", s.message().c_str());
     return 2;
   }
-  auto transport_security = LoadTransportSecurity(security, /*server=*/true);
-  if (!transport_security.ok()) {
-    std::fprintf(stderr, "spate-worker: %s\n", transport_security.status().message().c_str());
+  if (Status s = ApplyDaemonSecurity(security, kafka_conf); !s.ok()) {
+    std::fprintf(stderr, "spate-worker: %s\n", s.message().c_str());
     return 2;
   }
-  SetTransportSecurity(std::move(*transport_security));
-  auto kafka_properties = ParseKafkaConfFlags(kafka_conf);
-  if (!kafka_properties.ok()) {
-    std::fprintf(stderr, "spate-worker: %s\n", kafka_properties.status().message().c_str());
-    return 2;
-  }
-  SetDaemonKafkaProperties(std::move(*kafka_properties));
   auto url = ParseMasterUrls(master);
   auto mem = ParseBytes(memory);
   if (!url.ok() || !mem.ok()) {

@@ -160,6 +160,42 @@ std::string CrashLine(int64_t ts, const std::string& user) {
          R"(", "content": "crash"})";
 }
 
+// `n` crash records of `user` a millisecond apart from `ts`.
+std::vector<std::string> Crashes(const std::string& user, int64_t ts, int n = 3) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < n; ++i) lines.push_back(CrashLine(ts + i, user));
+  return lines;
+}
+
+// The rows of u1's three crashes at kStartMs and u3's three 20 s later.
+const std::vector<std::string>& RowsOfU1AndU3() {
+  static const std::vector<std::string> rows = {
+      R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"u1","crash_count":3})",
+      R"({"window_start":"2026-01-11 14:43:10","window_end":"2026-01-11 14:43:20","user_id":"u3","crash_count":3})"};
+  return rows;
+}
+
+bool WaitInputRows(Cluster& cluster, const std::string& job, int64_t rows) {
+  return WaitFor(
+      [&] {
+        const proto::JobStatus st = cluster.GetJob(job, 0).status();
+        return st.total_input_rows() == rows && st.state() == proto::RUNNING;
+      },
+      seconds(60), std::chrono::milliseconds(50));
+}
+
+// `--stop --drain`, then the job must finish with `want` in `sink`.
+void DrainAndCheck(Cluster& cluster, const std::string& job, const std::string& sink,
+                   const std::vector<std::string>& want) {
+  CommandResult stop =
+      cluster.RunSubmit({"--master", cluster.master_url(), "--stop", job, "--drain"});
+  INFO(stop.stdout_text << stop.stderr_text);
+  REQUIRE(stop.exit_code == 0);
+  REQUIRE(cluster.WaitForState(job, proto::FINISHED, seconds(30)));
+  std::string diff = RowDiff(want, ReadSinkDir(sink));
+  if (!diff.empty()) FAIL(diff);
+}
+
 std::string WriteScript(const Cluster& cluster, const std::string& name, const std::string& sql) {
   const std::string path = cluster.dir().path() + "/" + name;
   std::ofstream(path) << sql;
@@ -303,8 +339,7 @@ TEST_CASE(
   Cluster cluster;
   const std::string topic = cluster.CreateTopic("sql-retention", 1);
   // Offsets 0-2: three crashes of u1; the first run reads them and commits.
-  cluster.ProduceLines(topic, {CrashLine(kStartMs, "u1"), CrashLine(kStartMs + 1, "u1"),
-                               CrashLine(kStartMs + 2, "u1")});
+  cluster.ProduceLines(topic, Crashes("u1", kStartMs));
   cluster.Start({.workers = 1, .cores_per_worker = 2});
   const std::string checkpoint = cluster.dir().path() + "/checkpoint";
   auto run = [&](const std::string& name, std::vector<std::string> extra) {
@@ -334,9 +369,8 @@ TEST_CASE(
 
   // Offsets 3-5 (u2, 20 s later) and 6-8 (u3, 40 s later); then 3-5 are deleted, as retention
   // would delete them under a job that had stopped or fallen behind.
-  std::vector<std::string> more;
-  for (int i = 0; i < 3; ++i) more.push_back(CrashLine(kStartMs + 20'000 + i, "u2"));
-  for (int i = 0; i < 3; ++i) more.push_back(CrashLine(kStartMs + 40'000 + i, "u3"));
+  std::vector<std::string> more = Crashes("u2", kStartMs + 20'000);
+  for (const auto& line : Crashes("u3", kStartMs + 40'000)) more.push_back(line);
   cluster.ProduceLines(topic, more);
   DeleteRecordsBefore(topic, 6);
 
@@ -369,9 +403,7 @@ TEST_CASE("partitions added to the topic under a streaming job are read from the
           "[integration]") {
   Cluster cluster;
   const std::string topic = cluster.CreateTopic("sql-grow", 1);
-  ProduceTo(
-      topic, 0,
-      {CrashLine(kStartMs, "u1"), CrashLine(kStartMs + 1, "u1"), CrashLine(kStartMs + 2, "u1")});
+  ProduceTo(topic, 0, Crashes("u1", kStartMs));
   cluster.Start({.workers = 1, .cores_per_worker = 2});
   const std::string sink = cluster.SinkDir("out");
   const std::string job = cluster.SubmitDetached(
@@ -381,23 +413,11 @@ TEST_CASE("partitions added to the topic under a streaming job are read from the
                   seconds(60), std::chrono::milliseconds(50)));
   // Two more partitions; u3's crashes land in the newest one.
   GrowTopic(topic, 3);
-  ProduceTo(topic, 2,
-            {CrashLine(kStartMs + 20'000, "u3"), CrashLine(kStartMs + 20'001, "u3"),
-             CrashLine(kStartMs + 20'002, "u3")});
-  const bool all = WaitFor([&] { return cluster.GetJob(job, 0).status().total_input_rows() == 6; },
-                           seconds(60), std::chrono::milliseconds(50));
+  ProduceTo(topic, 2, Crashes("u3", kStartMs + 20'000));
+  const bool all = WaitInputRows(cluster, job, 6);
   INFO(cluster.StatusText(job) << cluster.Logs(40));
   REQUIRE(all);
-  CommandResult stop =
-      cluster.RunSubmit({"--master", cluster.master_url(), "--stop", job, "--drain"});
-  INFO(stop.stdout_text << stop.stderr_text);
-  REQUIRE(stop.exit_code == 0);
-  REQUIRE(cluster.WaitForState(job, proto::FINISHED, seconds(30)));
-  const std::vector<std::string> want = {
-      R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"u1","crash_count":3})",
-      R"({"window_start":"2026-01-11 14:43:10","window_end":"2026-01-11 14:43:20","user_id":"u3","crash_count":3})"};
-  std::string diff = RowDiff(want, ReadSinkDir(sink));
-  if (!diff.empty()) FAIL(diff);
+  DrainAndCheck(cluster, job, sink, RowsOfU1AndU3());
 }
 
 TEST_CASE("the offset and commit logs keep only the newest batches", "[integration]") {
@@ -439,9 +459,7 @@ TEST_CASE("a full checkpoint disk pauses a streaming job, which goes on once the
   }
   Cluster cluster;
   const std::string topic = cluster.CreateTopic("sql-disk", 1);
-  ProduceTo(
-      topic, 0,
-      {CrashLine(kStartMs, "u1"), CrashLine(kStartMs + 1, "u1"), CrashLine(kStartMs + 2, "u1")});
+  ProduceTo(topic, 0, Crashes("u1", kStartMs));
   cluster.Start({.workers = 1, .cores_per_worker = 2});
   const std::string sink = cluster.SinkDir("out");
   const std::string job = cluster.SubmitDetached(
@@ -452,9 +470,7 @@ TEST_CASE("a full checkpoint disk pauses a streaming job, which goes on once the
                   seconds(60), std::chrono::milliseconds(50)));
   // The checkpoint disk fills up, then new records arrive: the offset log cannot be written.
   disk.Fill();
-  ProduceTo(topic, 0,
-            {CrashLine(kStartMs + 20'000, "u3"), CrashLine(kStartMs + 20'001, "u3"),
-             CrashLine(kStartMs + 20'002, "u3")});
+  ProduceTo(topic, 0, Crashes("u3", kStartMs + 20'000));
   const bool paused = WaitFor(
       [&] {
         const proto::JobStatus st = cluster.GetJob(job, 0).status();
@@ -467,22 +483,8 @@ TEST_CASE("a full checkpoint disk pauses a streaming job, which goes on once the
   std::this_thread::sleep_for(seconds(2));  // it stays paused, and is not failed
   CHECK(cluster.GetJob(job, 0).status().state() == proto::RECOVERING);
   disk.Free();
-  REQUIRE(WaitFor(
-      [&] {
-        const proto::JobStatus st = cluster.GetJob(job, 0).status();
-        return st.total_input_rows() == 6 && st.state() == proto::RUNNING;
-      },
-      seconds(60), std::chrono::milliseconds(50)));
-  CommandResult stop =
-      cluster.RunSubmit({"--master", cluster.master_url(), "--stop", job, "--drain"});
-  INFO(stop.stdout_text << stop.stderr_text);
-  REQUIRE(stop.exit_code == 0);
-  REQUIRE(cluster.WaitForState(job, proto::FINISHED, seconds(30)));
-  const std::vector<std::string> want = {
-      R"({"window_start":"2026-01-11 14:42:50","window_end":"2026-01-11 14:43:00","user_id":"u1","crash_count":3})",
-      R"({"window_start":"2026-01-11 14:43:10","window_end":"2026-01-11 14:43:20","user_id":"u3","crash_count":3})"};
-  std::string diff = RowDiff(want, ReadSinkDir(sink));
-  if (!diff.empty()) FAIL(diff);
+  REQUIRE(WaitInputRows(cluster, job, 6));
+  DrainAndCheck(cluster, job, sink, RowsOfU1AndU3());
 }
 
 TEST_CASE("spate-submit checks a SQL script before anything runs", "[integration]") {
