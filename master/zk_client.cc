@@ -228,8 +228,15 @@ Status ZkClient::SetFenced(const std::string& fence_path, int32_t fence_version,
                            const std::string& path, const std::string& data) {
   bool create = false;
   for (int tries = 0; tries < 4; ++tries) {
-    zoo_op_t ops[2];
-    zoo_op_result_t results[2];
+    // The C client's zoo_multi frees memory it does not own when the handle is not connected
+    // (seen as a crash in zoo_amulti after a session expired): a multi is sent only on a
+    // connected handle.
+    if (lost_ || zoo_state(zh_) != ZOO_CONNECTED_STATE) {
+      return Status::Unavailable("ZooKeeper write " + path + ": not connected" +
+                                 (lost_ ? " (the session is over)" : ""));
+    }
+    zoo_op_t ops[2] = {};
+    zoo_op_result_t results[2] = {};
     struct Stat stat {};
     zoo_check_op_init(&ops[0], fence_path.c_str(), fence_version);
     std::vector<char> created(path.size() + 16);
