@@ -506,6 +506,58 @@ Result<std::vector<std::string>> KafkaAdmin::ListTopics(bool include_internal) {
   return names;
 }
 
+Status KafkaAdmin::AddPartitions(const std::string& name, int total) {
+  SPATE_RETURN_IF_ERROR(ValidateTopicName(name));
+  char errstr[256];
+  KafkaNewPartitionsPtr grow(
+      rd_kafka_NewPartitions_new(name.c_str(), static_cast<size_t>(total), errstr, sizeof(errstr)));
+  if (!grow) return Status::InvalidArgument("add partitions to " + name + ": " + errstr);
+  KafkaQueuePtr queue(rd_kafka_queue_new(client_.get()));
+  KafkaAdminOptionsPtr options =
+      MakeAdminOptions(client_.get(), RD_KAFKA_ADMIN_OP_CREATEPARTITIONS, timeout_ms_);
+  rd_kafka_NewPartitions_t* list[] = {grow.get()};
+  rd_kafka_CreatePartitions(client_.get(), list, 1, options.get(), queue.get());
+  const std::string what = "cannot add partitions to topic " + name;
+  SPATE_ASSIGN_OR_RETURN(KafkaEventPtr event,
+                         AwaitAdminResult(queue.get(), what, bootstrap_, timeout_ms_));
+  size_t count = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreatePartitions_result_topics(
+      rd_kafka_event_CreatePartitions_result(event.get()), &count);
+  for (size_t i = 0; i < count; ++i) {
+    const rd_kafka_resp_err_t err = rd_kafka_topic_result_error(results[i]);
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) return TopicMissing(name, bootstrap_);
+    const char* detail = rd_kafka_topic_result_error_string(results[i]);
+    return KafkaErrorToStatus(
+        err, what + " on " + bootstrap_ + (detail ? ": " : "") + (detail ? detail : ""));
+  }
+  return Status::OK();
+}
+
+Status KafkaAdmin::DeleteRecordsBefore(const std::string& name, int32_t partition, int64_t offset) {
+  SPATE_RETURN_IF_ERROR(ValidateTopicName(name));
+  KafkaPartitionListPtr before(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(before.get(), name.c_str(), partition)->offset = offset;
+  KafkaDeleteRecordsPtr del(rd_kafka_DeleteRecords_new(before.get()));
+  KafkaQueuePtr queue(rd_kafka_queue_new(client_.get()));
+  KafkaAdminOptionsPtr options =
+      MakeAdminOptions(client_.get(), RD_KAFKA_ADMIN_OP_DELETERECORDS, timeout_ms_);
+  rd_kafka_DeleteRecords_t* list[] = {del.get()};
+  rd_kafka_DeleteRecords(client_.get(), list, 1, options.get(), queue.get());
+  const std::string what = "cannot delete records of topic " + name;
+  SPATE_ASSIGN_OR_RETURN(KafkaEventPtr event,
+                         AwaitAdminResult(queue.get(), what, bootstrap_, timeout_ms_));
+  const rd_kafka_topic_partition_list_t* done =
+      rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(event.get()));
+  if (done == nullptr) return Status::Internal(what + ": no result");
+  for (int i = 0; i < done->cnt; ++i) {
+    const rd_kafka_resp_err_t err = done->elems[i].err;
+    if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) return TopicMissing(name, bootstrap_);
+    SPATE_RETURN_IF_ERROR(KafkaErrorToStatus(err, what + " on " + bootstrap_));
+  }
+  return Status::OK();
+}
+
 Result<TopicInfo> KafkaAdmin::DescribeTopic(const std::string& name) {
   Deadline deadline(timeout_ms_);
   return RetryWithin(deadline, [&] {

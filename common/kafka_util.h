@@ -33,6 +33,8 @@ struct KafkaDeleter {
   void operator()(rd_kafka_AdminOptions_t* p) const { rd_kafka_AdminOptions_destroy(p); }
   void operator()(rd_kafka_NewTopic_t* p) const { rd_kafka_NewTopic_destroy(p); }
   void operator()(rd_kafka_DeleteTopic_t* p) const { rd_kafka_DeleteTopic_destroy(p); }
+  void operator()(rd_kafka_NewPartitions_t* p) const { rd_kafka_NewPartitions_destroy(p); }
+  void operator()(rd_kafka_DeleteRecords_t* p) const { rd_kafka_DeleteRecords_destroy(p); }
   void operator()(const rd_kafka_metadata_t* p) const { rd_kafka_metadata_destroy(p); }
 };
 
@@ -50,6 +52,8 @@ using KafkaErrorPtr = std::unique_ptr<rd_kafka_error_t, KafkaDeleter>;
 using KafkaAdminOptionsPtr = std::unique_ptr<rd_kafka_AdminOptions_t, KafkaDeleter>;
 using KafkaNewTopicPtr = std::unique_ptr<rd_kafka_NewTopic_t, KafkaDeleter>;
 using KafkaDeleteTopicPtr = std::unique_ptr<rd_kafka_DeleteTopic_t, KafkaDeleter>;
+using KafkaNewPartitionsPtr = std::unique_ptr<rd_kafka_NewPartitions_t, KafkaDeleter>;
+using KafkaDeleteRecordsPtr = std::unique_ptr<rd_kafka_DeleteRecords_t, KafkaDeleter>;
 using KafkaMetadataPtr = std::unique_ptr<const rd_kafka_metadata_t, KafkaDeleter>;
 
 /// Translates a librdkafka error code into a Status whose message is "<context>: <librdkafka's
@@ -140,6 +144,15 @@ class KafkaAdmin {
   /// Deletes `name`. Errors: NotFound, InvalidArgument (name), Unavailable, DeadlineExceeded
   /// (deleted, but still in the metadata when the timeout ran out).
   Status DeleteTopic(const std::string& name);
+
+  /// Adds partitions to `name` until it has `total` (CreatePartitions). Errors: InvalidArgument
+  /// (name, `total` not above the current count), NotFound, Unavailable.
+  Status AddPartitions(const std::string& name, int total);
+
+  /// Deletes the records of `name`'s `partition` below `offset`, as retention does
+  /// (DeleteRecords, what kafka-delete-records.sh sends). Errors: InvalidArgument, NotFound,
+  /// Unavailable.
+  Status DeleteRecordsBefore(const std::string& name, int32_t partition, int64_t offset);
 
   /// Names of all topics, sorted; internal topics (names starting with "__") are left out
   /// unless `include_internal`.

@@ -17,11 +17,11 @@ namespace spate {
 /// Why a record is malformed. Counted per job and partition by the engine.
 enum class MalformedReason : uint8_t {
   kNone = 0,
-  kNotJson,       ///< not valid JSON (RFC 8259), trailing bytes after the value included
-  kNotObject,     ///< valid JSON, but an array, string, number, boolean or null
-  kMissingField,  ///< a required field is absent
-  kWrongType,     ///< a required field has the wrong JSON type
-  kBadTimestamp,  ///< `timestamp` is a non-integer or out-of-range number, or a bad date string
+  kNotJson,          ///< not valid JSON (RFC 8259), trailing bytes after the value included
+  kNotObject,        ///< valid JSON, but an array, string, number, boolean or null
+  kMissingField,     ///< a required field is absent
+  kWrongType,        ///< a required field has the wrong JSON type
+  kBadTimestamp,     ///< `timestamp` is a non-integer or out-of-range number, or a bad date string
   kFutureEventTime,  ///< the event time lies further ahead of the batch's wall clock than allowed
 };
 

@@ -39,7 +39,9 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message);
 
   static Status OK() { return {}; }
-  static Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status InvalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
   static Status FailedPrecondition(std::string m) {
@@ -85,7 +87,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT
     if (std::get<Status>(v_).ok()) v_ = Status::Internal("Result constructed from OK status");
   }
@@ -111,10 +113,10 @@ class [[nodiscard]] Result {
 #define SPATE_CONCAT(a, b) SPATE_CONCAT_INNER(a, b)
 
 /// Returns the Status of `expr` from the enclosing function if it is not OK.
-#define SPATE_RETURN_IF_ERROR(expr)                 \
-  do {                                              \
-    ::spate::Status _spate_st = (expr);             \
-    if (!_spate_st.ok()) return _spate_st;          \
+#define SPATE_RETURN_IF_ERROR(expr)        \
+  do {                                     \
+    ::spate::Status _spate_st = (expr);    \
+    if (!_spate_st.ok()) return _spate_st; \
   } while (false)
 
 #define SPATE_ASSIGN_OR_RETURN_IMPL(tmp, lhs, rexpr) \

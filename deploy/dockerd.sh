@@ -39,16 +39,7 @@ say() { echo "dockerd.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
 
 # Prints the recorded PID if that process is alive and is our dockerd.
-running_pid() {
-  [ -f "$pid_file" ] || return 1
-  local pid
-  pid=$(cat "$pid_file" 2>/dev/null || true)
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  # Guard against a recycled PID: the command line must name our data root.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$data_root" || return 1
-  echo "$pid"
-}
+running_pid() { recorded_pid "$pid_file" "$data_root"; }
 
 answers() { DOCKER_HOST="$host" docker info >/dev/null 2>&1; }
 

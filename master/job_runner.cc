@@ -13,8 +13,8 @@
 #include "common/kafka_util.h"
 #include "common/rpc.h"
 #include "master/batch_log.h"
-#include "master/job_policy.h"
 #include "master/ha.h"
+#include "master/job_policy.h"
 #include "master/planner.h"
 
 namespace spate::master {
@@ -120,6 +120,7 @@ JobRunner::JobRunner(std::string job_id, proto::JobSpec spec, jobs::CompiledPlan
                      MasterContext ctx, bool resumed)
     : job_id_(std::move(job_id)),
       spec_(std::move(spec)),
+      checkpoint_dir_(spec_.checkpoint_dir()),
       plan_(std::move(plan)),
       ctx_(ctx),
       resumed_(resumed) {
@@ -170,6 +171,10 @@ void JobRunner::OnWorkerLost(const std::string& worker_id) {
 proto::JobStatus JobRunner::Status() const {
   std::lock_guard<std::mutex> lock(mu_);
   return status_;
+}
+
+void JobRunner::Backoff(int attempt) {
+  Interruptible(std::chrono::milliseconds(std::min(200 * (attempt + 1), 2000)));
 }
 
 bool JobRunner::Done() const {
@@ -717,7 +722,7 @@ spate::Status JobRunner::RunBatches() {
            ++tries) {
         if (!recovering_since_) recovering_since_ = std::chrono::steady_clock::now();
         SetState(proto::RECOVERING, "paused: " + written.message());
-        Interruptible(std::chrono::milliseconds(std::min(200 * (tries + 1), 2000)));
+        Backoff(tries);
         written = WritePlan(plan);
       }
       if (kill_) break;
@@ -764,7 +769,7 @@ spate::Status JobRunner::RunBatches() {
       SetState(proto::RECOVERING, "retrying batch " + std::to_string(plan.batch_id()) +
                                       " (attempt " + std::to_string(attempt + 2) +
                                       "): " + s.message());
-      Interruptible(std::chrono::milliseconds(std::min(200 * (attempt + 1), 2000)));
+      Backoff(attempt);
     }
     if (kill_) break;
     if (!s.ok()) return s.WithContext("batch " + std::to_string(plan.batch_id()));

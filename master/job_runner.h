@@ -67,6 +67,8 @@ class JobRunner {
   /// Status, result batches after `request.results_after_batch()`, recent progress.
   void Fill(const proto::GetJobRequest& request, proto::GetJobReply* reply) const;
   bool Done() const;
+  /// The job's checkpoint dir, as submitted (fixed for the job's life).
+  const std::string& checkpoint_dir() const { return checkpoint_dir_; }
 
  private:
   void Run();
@@ -111,11 +113,14 @@ class JobRunner {
   /// until the master shuts down) it keeps its state, says why in its message, and retries.
   void End(proto::JobState state, const std::string& message);
   bool Interruptible(std::chrono::milliseconds wait);
+  // Waits before retry `attempt` (0, 1, ...): 200 ms more each time, at most 2 s; a kill ends it.
+  void Backoff(int attempt);
   const proto::ExecutorAssignment* OwnerOfKafkaPartition(int32_t p) const;
   const proto::ExecutorAssignment* OwnerOfShufflePartition(int32_t s) const;
 
   const std::string job_id_;
   proto::JobSpec spec_;  // key groups may be taken from the checkpoint before the job starts
+  const std::string checkpoint_dir_;  // spec_.checkpoint_dir(), readable from other threads
   const jobs::CompiledPlan plan_;
   MasterContext ctx_;
 

@@ -22,6 +22,14 @@ namespace spate::master {
 namespace fs = std::filesystem;
 namespace {
 
+// A path as compared with another: symbolic links and ".." resolved where it exists, as written
+// (normalized) where that fails.
+fs::path ComparablePath(const std::string& path) {
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(path, ec);
+  return ec ? fs::path(path).lexically_normal() : p;
+}
+
 // With standby masters the handler exists only once this master leads: until then every rpc
 // but Leader answers UNAVAILABLE, naming the leader, and clients go there. Every rpc first checks
 // the caller's proof of the cluster secret.
@@ -311,21 +319,13 @@ Status MasterHandler::HandleSubmitJob(const proto::SubmitJobRequest& request,
     // overwrite each other's state: the second is refused. (A job resubmitted with the dir of a
     // job that has ended resumes it.)
     if (!spec.checkpoint_dir().empty()) {
-      std::error_code ec;  // an unresolvable path is compared as written
-      const fs::path dir = fs::weakly_canonical(spec.checkpoint_dir(), ec);
+      const fs::path dir = ComparablePath(spec.checkpoint_dir());
       for (const auto& [other_id, other] : jobs_) {
-        const proto::JobStatus st = other->Status();
-        if (st.state() == proto::FINISHED || st.state() == proto::FAILED ||
-            st.state() == proto::KILLED) {
-          continue;
-        }
-        std::error_code ec2;
-        if (fs::weakly_canonical(st.spec().checkpoint_dir(), ec2) == dir) {
-          return Status::FailedPrecondition("checkpoint dir " + spec.checkpoint_dir() +
-                                            " is in use by job " + other_id + " (" +
-                                            proto::JobState_Name(st.state()) +
-                                            "): stop it first, or give this job a dir of its own");
-        }
+        if (other->Done() || ComparablePath(other->checkpoint_dir()) != dir) continue;
+        return Status::FailedPrecondition("checkpoint dir " + spec.checkpoint_dir() +
+                                          " is in use by job " + other_id + " (" +
+                                          proto::JobState_Name(other->Status().state()) +
+                                          "): stop it first, or give this job a dir of its own");
       }
     }
     std::string id = JobIdStamp(NowMs(), next_job_++);

@@ -13,8 +13,8 @@
 
 #include "common/status.h"
 #include "master/cluster.h"
-#include "master/job_policy.h"
 #include "master/ha.h"
+#include "master/job_policy.h"
 #include "master/job_runner.h"
 #include "master/meta_store.h"
 #include "master/web_ui.h"

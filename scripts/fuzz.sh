@@ -49,6 +49,14 @@ for t in "${targets[@]}"; do
   dir="$scratch/$t"
   mkdir -p "$dir/corpus" "$dir/artifacts"
   cp -R "fuzz/corpus/$t/." "$dir/corpus/"
+  if [ "$t" = sql_parser_fuzz ]; then
+    # The SQL test cases (their DuckDB questions too) seed the parser as they are in
+    # tests/sql/cases/, with the harness's placeholders filled.
+    for f in tests/sql/cases/*.sql; do
+      sed -e "s/\${topic}/logs/g" -e "s/\${bootstrap}/127.0.0.1:19092/g" -e "s/\${out}/out.jsonl/g" \
+        "$f" >"$dir/corpus/case_$(basename "$f")"
+    done
+  fi
   args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
         -artifact_prefix="$dir/artifacts/")
   case "$t" in

@@ -126,16 +126,7 @@ EOF
 # --- the process ------------------------------------------------------------------------
 
 # Prints the recorded PID if that process is alive and is this directory's broker.
-running_pid() {
-  [ -f "$pid_file" ] || return 1
-  local pid
-  pid=$(cat "$pid_file" 2>/dev/null || true)
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  # Guard against a recycled PID: the command line must name our properties file.
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$props_file" || return 1
-  echo "$pid"
-}
+running_pid() { recorded_pid "$pid_file" "$props_file"; }
 
 # True when something accepts TCP connections on 127.0.0.1:$1.
 port_in_use() {

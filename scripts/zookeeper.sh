@@ -33,19 +33,11 @@ marker_file="$dir/.spate-zookeeper"
 say() { echo "zookeeper.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
 
-running_pid() {
-  [ -f "$pid_file" ] || return 1
-  local pid
-  pid=$(cat "$pid_file" 2>/dev/null || true)
-  [[ "$pid" =~ ^[0-9]+$ ]] || return 1
-  kill -0 "$pid" 2>/dev/null || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF -- "$cfg_file" || return 1
-  echo "$pid"
-}
+running_pid() { recorded_pid "$pid_file" "$cfg_file"; }
 
 answers() {
   local reply
-  reply=$(exec 3<>"/dev/tcp/127.0.0.1/$port" && echo ruok >&3 && timeout 2 cat <&3) 2>/dev/null ||
+  reply=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" && echo ruok >&3 && timeout 2 cat <&3) 2>/dev/null) ||
     return 1
   [ "$reply" = "imok" ]
 }

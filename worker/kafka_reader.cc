@@ -46,15 +46,7 @@ class KafkaPartitionStreams : public PartitionReader {
     Stream* s = StreamOf(partition);
     std::lock_guard<std::mutex> lock(s->mu);
     if (s->started && s->next != start) Stop(partition, s);  // a replay, or a new owner
-    if (!s->started) {
-      if (rd_kafka_consume_start(rkt_, partition, start) == -1) {
-        return Status::Unavailable("start reading " + Where(partition) + " at offset " +
-                                   std::to_string(start) + ": " +
-                                   rd_kafka_err2str(rd_kafka_last_error()));
-      }
-      s->started = true;
-      s->next = start;
-    }
+    if (!s->started) SPATE_RETURN_IF_ERROR(Start(partition, s, start));
     Status result = Consume(partition, s, end, fn);
     // Offsets no longer in Kafka: skipped from where the partition now starts, when allowed.
     for (int skips = 0; result.code() == StatusCode::kOutOfRange && skip_lost_ && skips < 16;
@@ -73,18 +65,13 @@ class KafkaPartitionStreams : public PartitionReader {
                    resume, Where(partition));
       if (offsets_lost) *offsets_lost += resume - s->next;
       Stop(partition, s);
-      s->next = resume;
       if (resume >= end) {
+        s->next = end;
         result = Status::OK();
         break;
       }
-      if (rd_kafka_consume_start(rkt_, partition, resume) == -1) {
-        result = Status::Unavailable("start reading " + Where(partition) + " at offset " +
-                                     std::to_string(resume) + ": " +
-                                     rd_kafka_err2str(rd_kafka_last_error()));
-        break;
-      }
-      s->started = true;
+      result = Start(partition, s, resume);
+      if (!result.ok()) break;
       result = Consume(partition, s, end, fn);
     }
     if (!result.ok()) Stop(partition, s);  // start afresh next time
@@ -106,6 +93,18 @@ class KafkaPartitionStreams : public PartitionReader {
     auto& s = partitions_[partition];
     if (!s) s = std::make_unique<Stream>();
     return s.get();
+  }
+
+  // Starts fetching the partition at `offset`: the next range must start there.
+  Status Start(int32_t partition, Stream* s, int64_t offset) {
+    if (rd_kafka_consume_start(rkt_, partition, offset) == -1) {
+      return Status::Unavailable("start reading " + Where(partition) + " at offset " +
+                                 std::to_string(offset) + ": " +
+                                 rd_kafka_err2str(rd_kafka_last_error()));
+    }
+    s->started = true;
+    s->next = offset;
+    return Status::OK();
   }
 
   void Stop(int32_t partition, Stream* s) {

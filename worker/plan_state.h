@@ -43,7 +43,8 @@ class PlanStateStore {
  public:
   /// RocksDB under `dir`; `cache_bytes` bounds its block cache and write buffers.
   static Result<std::unique_ptr<PlanStateStore>> Open(
-      const std::string& dir, int64_t cache_bytes, std::shared_ptr<const exec::CompiledQuery> query);
+      const std::string& dir, int64_t cache_bytes,
+      std::shared_ptr<const exec::CompiledQuery> query);
   virtual ~PlanStateStore() = default;
 
   /// Atomically: merges `entries` (all inside `range`) into the state, then drops every window

@@ -477,4 +477,43 @@ std::map<int64_t, proto::BatchCommit> ReadCommitLog(const std::string& checkpoin
   return ReadBatchLog<proto::BatchCommit>(checkpoint_dir + "/commits");
 }
 
+int64_t CommittedRecords(const std::string& checkpoint_dir) {
+  int64_t n = 0;
+  for (const auto& [id, c] : ReadCommitLog(checkpoint_dir))
+    for (const auto& r : c.ranges()) n += r.end_offset() - r.start_offset();
+  return n;
+}
+
+void RequireCommitLogExact(const std::string& checkpoint_dir, int64_t records, int partitions) {
+  const auto commits = ReadCommitLog(checkpoint_dir);
+  const auto plans = ReadOffsetLog(checkpoint_dir);
+  REQUIRE(!commits.empty());
+  REQUIRE(commits.begin()->first == 0);
+  REQUIRE(commits.rbegin()->first == static_cast<int64_t>(commits.size()) - 1);
+  std::map<int32_t, int64_t> next;
+  int64_t total = 0;
+  int64_t epoch = 0;
+  for (const auto& [id, c] : commits) {
+    INFO("batch " << id << ": " << c.ShortDebugString());
+    REQUIRE(c.batch_id() == id);
+    REQUIRE(c.epoch() >= epoch);
+    epoch = c.epoch();
+    for (const auto& r : c.ranges()) {
+      REQUIRE(r.start_offset() == next[r.partition()]);
+      REQUIRE(r.end_offset() >= r.start_offset());
+      next[r.partition()] = r.end_offset();
+      total += r.end_offset() - r.start_offset();
+    }
+    auto plan = plans.find(id);
+    REQUIRE(plan != plans.end());
+    REQUIRE(plan->second.ranges_size() == c.ranges_size());
+    for (int i = 0; i < c.ranges_size(); ++i) {
+      REQUIRE(plan->second.ranges(i).SerializeAsString() == c.ranges(i).SerializeAsString());
+    }
+  }
+  CHECK(total == records);
+  CHECK(next.size() == static_cast<size_t>(partitions));
+  CHECK(plans.size() == commits.size());
+}
+
 }  // namespace spate::testing

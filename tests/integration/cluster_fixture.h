@@ -176,5 +176,15 @@ bool Contains(const std::string& text, std::string_view part);
 std::map<int64_t, proto::BatchPlan> ReadOffsetLog(const std::string& checkpoint_dir);
 /// A checkpoint dir's commit log (`commits/<12-digit batch>`), by batch id; as ReadOffsetLog.
 std::map<int64_t, proto::BatchCommit> ReadCommitLog(const std::string& checkpoint_dir);
+/// The records in the commit log's ranges.
+int64_t CommittedRecords(const std::string& checkpoint_dir);
+/// The checkpoint proves exactly-once input: batches 0..n-1 each committed once; per partition
+/// the committed ranges follow each other from offset 0 with neither gap nor overlap and add up
+/// to `records` over `partitions` partitions; every planned batch committed with exactly its
+/// planned ranges (a replay read the plan again, never a new range), nothing is planned past the
+/// last commit, and the leader epochs never go back (no batch committed by a leader follows one
+/// of a newer leader). Needs every log record: run the job with a large
+/// spate.checkpoint.retained-batches.
+void RequireCommitLogExact(const std::string& checkpoint_dir, int64_t records, int partitions);
 
 }  // namespace spate::testing

@@ -56,56 +56,22 @@ std::string CrashSql(const std::string& topic, const std::string& sink, bool bou
          "HAVING COUNT(*) > 2;\n";
 }
 
-// Deletes the records of `topic`'s partition 0 below `offset`, as retention does (Kafka's
-// DeleteRecords, what kafka-delete-records.sh sends).
+// Deletes the records of `topic`'s partition 0 below `offset`, as retention does.
 void DeleteRecordsBefore(const std::string& topic, int64_t offset) {
-  auto client = MakeKafkaClient(RD_KAFKA_PRODUCER, Bootstrap());
-  REQUIRE(client.ok());
-  rd_kafka_t* rk = client->get();
-  rd_kafka_topic_partition_list_t* before = rd_kafka_topic_partition_list_new(1);
-  rd_kafka_topic_partition_list_add(before, topic.c_str(), 0)->offset = offset;
-  rd_kafka_DeleteRecords_t* del = rd_kafka_DeleteRecords_new(before);
-  rd_kafka_topic_partition_list_destroy(before);
-  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-  rd_kafka_DeleteRecords(rk, &del, 1, nullptr, q);
-  rd_kafka_DeleteRecords_destroy(del);
-  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 15'000);
-  REQUIRE(ev != nullptr);
-  INFO(rd_kafka_event_error_string(ev));
-  CHECK(rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_NO_ERROR);
-  const rd_kafka_topic_partition_list_t* done =
-      rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(ev));
-  REQUIRE(done != nullptr);
-  REQUIRE(done->cnt == 1);
-  CHECK(done->elems[0].err == RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_event_destroy(ev);
-  rd_kafka_queue_destroy(q);
+  auto admin = KafkaAdmin::Make(Bootstrap(), 15'000);
+  REQUIRE(admin.ok());
+  Status s = admin->DeleteRecordsBefore(topic, 0, offset);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
 }
 
-// Adds partitions to `topic` until it has `total` (Kafka's CreatePartitions).
+// Adds partitions to `topic` until it has `total`.
 void GrowTopic(const std::string& topic, int total) {
-  auto client = MakeKafkaClient(RD_KAFKA_PRODUCER, Bootstrap());
-  REQUIRE(client.ok());
-  rd_kafka_t* rk = client->get();
-  char err[256];
-  rd_kafka_NewPartitions_t* grow =
-      rd_kafka_NewPartitions_new(topic.c_str(), static_cast<size_t>(total), err, sizeof(err));
-  REQUIRE(grow != nullptr);
-  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-  rd_kafka_CreatePartitions(rk, &grow, 1, nullptr, q);
-  rd_kafka_NewPartitions_destroy(grow);
-  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 15'000);
-  REQUIRE(ev != nullptr);
-  INFO(rd_kafka_event_error_string(ev));
-  CHECK(rd_kafka_event_error(ev) == RD_KAFKA_RESP_ERR_NO_ERROR);
-  size_t n = 0;
-  const rd_kafka_topic_result_t** results =
-      rd_kafka_CreatePartitions_result_topics(rd_kafka_event_CreatePartitions_result(ev), &n);
-  REQUIRE(n == 1);
-  INFO(rd_kafka_topic_result_error_string(results[0]));
-  CHECK(rd_kafka_topic_result_error(results[0]) == RD_KAFKA_RESP_ERR_NO_ERROR);
-  rd_kafka_event_destroy(ev);
-  rd_kafka_queue_destroy(q);
+  auto admin = KafkaAdmin::Make(Bootstrap(), 15'000);
+  REQUIRE(admin.ok());
+  Status s = admin->AddPartitions(topic, total);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
 }
 
 // Writes `lines` to one partition of `topic` and waits until the broker has them.

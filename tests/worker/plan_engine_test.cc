@@ -177,7 +177,7 @@ TEST_CASE("a late record is dropped and counted; a HOP record lands in each open
   CHECK(parts[0].window_end_ms == 15'000);
 }
 
-TEST_CASE("HOP records combine per pane and each pane merges into every open window", "[unit]") {
+TEST_CASE("HOP records land in every open window, their aggregates merged across panes", "[unit]") {
   auto q = Compile(
       "SELECT window_start, k, COUNT(*) AS n, SUM(v) AS s, MIN(v) AS lo FROM "
       "TABLE(HOP(TABLE t, DESCRIPTOR(rt), INTERVAL '5' SECOND, INTERVAL '15' SECOND)) "
